@@ -1,0 +1,21 @@
+//! QR Cashier: a counter cashier that charges through Mercado Pago's QR attended model.
+//!
+//! The core (everything but `desktop`) knows no UI and builds and tests without a window:
+//! - [`money`]: sites, currencies, exact decimal amounts;
+//! - [`mercadopago`]: the typed HTTP client;
+//! - [`sale`]: the cart, a sale's states and the journal that records them;
+//! - [`register`]: one sale's life (charge, watch, cancel, recover), driven by the poller;
+//! - [`vault`]: the access token in the OS keyring;
+//! - [`sandbox`]: a local Mercado Pago for demo mode and every test.
+//!
+//! [`desktop`] is the Tauri shell: commands, events, windows. Only it imports `tauri`.
+
+pub mod desktop;
+pub mod mercadopago;
+pub mod money;
+pub mod register;
+pub mod sale;
+pub mod sandbox;
+pub mod vault;
+
+pub use desktop::run;

@@ -1,0 +1,265 @@
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use reqwest::{header, Method};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tracing::Instrument;
+
+use super::error::snippet;
+use super::{ApiError, RetryPolicy};
+
+pub const DEFAULT_BASE_URL: &str = "https://api.mercadopago.com";
+
+/// How to reach Mercado Pago. `Debug` never shows the token.
+#[derive(Clone)]
+pub struct Config {
+    pub base_url: String,
+    pub token: SecretString,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Config {
+    pub fn new(base_url: impl Into<String>, token: SecretString) -> Self {
+        Config {
+            base_url: base_url.into(),
+            token,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("token", &"[redacted]")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    token: SecretString,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a call may be sent again after a failure that may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    Safe,
+    Never,
+}
+
+/// One request, described before it is sent (and re-sent).
+pub(crate) struct Call<'a> {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(&'a str, String)>,
+    pub body: Option<serde_json::Value>,
+    pub headers: Vec<(&'static str, String)>,
+    pub repeat: Repeat,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(method: Method, path: impl Into<String>, repeat: Repeat) -> Self {
+        Call {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            headers: Vec::new(),
+            repeat,
+        }
+    }
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path, Repeat::Safe)
+    }
+    pub fn query(mut self, key: &'a str, value: impl ToString) -> Self {
+        self.query.push((key, value.to_string()));
+        self
+    }
+    pub fn query_opt(self, key: &'a str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+    pub fn json(mut self, body: &impl Serialize) -> Result<Self, ApiError> {
+        let v = serde_json::to_value(body).map_err(|e| ApiError::UnexpectedBody {
+            status: 0,
+            detail: format!("request not serializable: {e}"),
+        })?;
+        self.body = Some(v);
+        Ok(self)
+    }
+    pub fn header(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+}
+
+/// A raw answer: status and body text.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if self.text.trim().is_empty() {
+            return Err(ApiError::UnexpectedBody {
+                status: self.status,
+                detail: "empty body".into(),
+            });
+        }
+        serde_json::from_str(&self.text).map_err(|e| ApiError::UnexpectedBody {
+            status: self.status,
+            detail: format!("{e}; body starts {}", snippet(&self.text)),
+        })
+    }
+}
+
+impl Client {
+    pub fn new(config: Config) -> Result<Self, ApiError> {
+        let base = url::Url::parse(config.base_url.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| ApiError::BadBaseUrl(config.base_url.chars().take(80).collect()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(concat!("qr-cashier/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Network(e.without_url().to_string()))?;
+        Ok(Client {
+            http,
+            base,
+            token: config.token,
+            retry: config.retry,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// The collector (user) id: the last `-` segment of the token.
+    pub fn user_id_from_token(&self) -> Option<u64> {
+        self.token.expose_secret().rsplit('-').next()?.parse().ok()
+    }
+
+    pub(crate) async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
+        self.send(call).await?.parse()
+    }
+
+    /// Sends a call, trying again as the retry policy says. Non-2xx answers become errors.
+    pub(crate) async fn send(&self, call: Call<'_>) -> Result<Answer, ApiError> {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{}", self.base.path().trim_end_matches('/'), call.path));
+        if !call.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let policy = if call.repeat == Repeat::Safe {
+            self.retry
+        } else {
+            RetryPolicy::never()
+        };
+        let mut attempt = 1;
+        loop {
+            let span = tracing::info_span!("mercadopago", method = %call.method, path = %call.path, attempt);
+            let outcome = self.send_once(&call, url.clone()).instrument(span).await;
+            let error = match outcome {
+                Ok(answer) => return Ok(answer),
+                Err(e) if !e.is_transient() => return Err(e),
+                Err(e) => e,
+            };
+            let retry_after = match &error {
+                ApiError::RateLimited { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            match policy.delay(attempt, retry_after) {
+                Some(wait) => {
+                    tracing::warn!(path = %call.path, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return Err(error),
+            }
+        }
+    }
+
+    async fn send_once(&self, call: &Call<'_>, url: url::Url) -> Result<Answer, ApiError> {
+        let started = Instant::now();
+        let mut req = self
+            .http
+            .request(call.method.clone(), url)
+            .bearer_auth(self.token.expose_secret())
+            .header(header::ACCEPT, "application/json");
+        for (name, value) in &call.headers {
+            req = req.header(*name, value);
+        }
+        if let Some(body) = &call.body {
+            req = req.json(body);
+        }
+        let response = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let err = transport_error(e);
+                tracing::warn!(latency_ms = started.elapsed().as_millis() as u64, error = %err, "no answer");
+                return Err(err);
+            }
+        };
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let text = match response.text().await {
+            Ok(t) => t,
+            Err(e) => return Err(transport_error(e)),
+        };
+        let latency_ms = started.elapsed().as_millis() as u64;
+        if status.is_success() {
+            tracing::info!(status = status.as_u16(), latency_ms, "answered");
+            return Ok(Answer {
+                status: status.as_u16(),
+                text,
+            });
+        }
+        let err = ApiError::from_status(status.as_u16(), &text, retry_after);
+        tracing::warn!(status = status.as_u16(), latency_ms, error = %err, "refused");
+        Err(err)
+    }
+}
+
+fn transport_error(e: reqwest::Error) -> ApiError {
+    if e.is_timeout() {
+        ApiError::Timeout
+    } else if e.is_decode() || e.is_body() {
+        ApiError::Network(format!("the answer was cut off: {}", e.without_url()))
+    } else {
+        ApiError::Network(e.without_url().to_string())
+    }
+}
+
+fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}

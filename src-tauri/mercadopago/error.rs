@@ -1,0 +1,102 @@
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Mercado Pago's error body: `{"message", "error", "status", "cause"}` (one legacy answer
+/// says `causes`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub error: String,
+    #[serde(default, deserialize_with = "super::lenient::opt_id")]
+    pub status: Option<u64>,
+    #[serde(default, alias = "causes")]
+    pub cause: Option<serde_json::Value>,
+}
+
+/// What went wrong with a call, in terms a caller can act on. No variant ever holds the token.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The token was refused (401, or 400 `invalid_access_token` on the instore paths).
+    #[error("Mercado Pago refused the access token ({})", .0.message)]
+    InvalidToken(ErrorBody),
+    #[error("not found at Mercado Pago ({})", .0.message)]
+    NotFound(ErrorBody),
+    /// Mercado Pago understood the request and refused its content (400, 403, 409, 422).
+    #[error("Mercado Pago refused the request: {} ({})", .body.message, .body.error)]
+    Validation { status: u16, body: ErrorBody },
+    #[error("Mercado Pago asks to slow down (429)")]
+    RateLimited {
+        retry_after: Option<Duration>,
+        body: Option<ErrorBody>,
+    },
+    #[error("Mercado Pago had an error ({status})")]
+    Server { status: u16, body: Option<ErrorBody> },
+    #[error("Mercado Pago did not answer in time")]
+    Timeout,
+    #[error("could not reach Mercado Pago: {0}")]
+    Network(String),
+    /// A 2xx (or an error status) whose body is not what the contract says.
+    #[error("Mercado Pago answered something unexpected ({status}): {detail}")]
+    UnexpectedBody { status: u16, detail: String },
+    #[error("the API address is not valid: {0}")]
+    BadBaseUrl(String),
+}
+
+impl ApiError {
+    /// The server's parsed error body, when it sent one.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            ApiError::InvalidToken(b) | ApiError::NotFound(b) | ApiError::Validation { body: b, .. } => Some(b),
+            ApiError::RateLimited { body, .. } | ApiError::Server { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Mercado Pago's `error` key (`invalid_items`, `invalid_collector_id`, ...), if any.
+    pub fn error_key(&self) -> Option<&str> {
+        self.body().map(|b| b.error.as_str()).filter(|k| !k.is_empty())
+    }
+
+    /// Worth trying again later: the request may not have reached Mercado Pago, or it was
+    /// refused for a passing reason.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Timeout | ApiError::Network(_)
+        )
+    }
+
+    pub(crate) fn from_status(status: u16, text: &str, retry_after: Option<Duration>) -> ApiError {
+        let body = serde_json::from_str::<ErrorBody>(text).ok();
+        let key = body.as_ref().map(|b| b.error.as_str()).unwrap_or("");
+        match status {
+            401 => ApiError::InvalidToken(body.unwrap_or_default()),
+            400 if matches!(key, "invalid_access_token" | "invalid_token" | "unauthorized") => {
+                ApiError::InvalidToken(body.unwrap_or_default())
+            }
+            404 => ApiError::NotFound(body.unwrap_or_default()),
+            429 => ApiError::RateLimited { retry_after, body },
+            500..=599 => ApiError::Server { status, body },
+            _ => match body {
+                Some(body) => ApiError::Validation { status, body },
+                None => ApiError::UnexpectedBody {
+                    status,
+                    detail: format!("error without a Mercado Pago error body: {}", snippet(text)),
+                },
+            },
+        }
+    }
+}
+
+/// The first characters of a body, for an error message.
+pub(crate) fn snippet(text: &str) -> String {
+    let s: String = text.chars().take(120).collect();
+    if s.is_empty() {
+        "(empty body)".into()
+    } else {
+        s
+    }
+}

@@ -1,0 +1,318 @@
+//! Money: Mercado Pago sites, their currencies and exact decimal amounts.
+//!
+//! Amounts are `rust_decimal::Decimal` from the cart to the JSON body; no binary float ever
+//! holds an amount. Each site's currency says how many decimals an amount may carry.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A Mercado Pago site (country), as its `site_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Site {
+    #[serde(rename = "MLA")]
+    Argentina,
+    #[serde(rename = "MLB")]
+    Brazil,
+    #[serde(rename = "MLM")]
+    Mexico,
+    #[serde(rename = "MLC")]
+    Chile,
+    #[serde(rename = "MLU")]
+    Uruguay,
+    #[serde(rename = "MCO")]
+    Colombia,
+    #[serde(rename = "MPE")]
+    Peru,
+}
+
+/// The currency of a site, as Mercado Pago's `currency_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Currency {
+    Ars,
+    Brl,
+    Mxn,
+    Clp,
+    Uyu,
+    Cop,
+    Pen,
+}
+
+impl Site {
+    pub const ALL: [Site; 7] = [
+        Site::Argentina,
+        Site::Brazil,
+        Site::Mexico,
+        Site::Chile,
+        Site::Uruguay,
+        Site::Colombia,
+        Site::Peru,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Site::Argentina => "MLA",
+            Site::Brazil => "MLB",
+            Site::Mexico => "MLM",
+            Site::Chile => "MLC",
+            Site::Uruguay => "MLU",
+            Site::Colombia => "MCO",
+            Site::Peru => "MPE",
+        }
+    }
+
+    pub fn currency(self) -> Currency {
+        match self {
+            Site::Argentina => Currency::Ars,
+            Site::Brazil => Currency::Brl,
+            Site::Mexico => Currency::Mxn,
+            Site::Chile => Currency::Clp,
+            Site::Uruguay => Currency::Uyu,
+            Site::Colombia => Currency::Cop,
+            Site::Peru => Currency::Pen,
+        }
+    }
+
+    /// The ISO country code Mercado Pago reports as `country_id`.
+    pub fn country(self) -> &'static str {
+        match self {
+            Site::Argentina => "AR",
+            Site::Brazil => "BR",
+            Site::Mexico => "MX",
+            Site::Chile => "CL",
+            Site::Uruguay => "UY",
+            Site::Colombia => "CO",
+            Site::Peru => "PE",
+        }
+    }
+}
+
+impl FromStr for Site {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Site::ALL
+            .into_iter()
+            .find(|site| site.id().eq_ignore_ascii_case(s))
+            .ok_or_else(|| MoneyError::UnknownSite(s.chars().take(8).collect()))
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Currency {
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Ars => "ARS",
+            Currency::Brl => "BRL",
+            Currency::Mxn => "MXN",
+            Currency::Clp => "CLP",
+            Currency::Uyu => "UYU",
+            Currency::Cop => "COP",
+            Currency::Pen => "PEN",
+        }
+    }
+
+    /// Decimals an amount may carry: CLP and COP are whole numbers only.
+    pub fn decimals(self) -> u32 {
+        match self {
+            Currency::Clp | Currency::Cop => 0,
+            _ => 2,
+        }
+    }
+
+    /// Checks that `amount` is positive and has no more decimals than the currency allows.
+    pub fn check_amount(self, amount: Decimal) -> Result<Decimal, MoneyError> {
+        if amount <= Decimal::ZERO {
+            return Err(MoneyError::NotPositive);
+        }
+        let normalized = amount.normalize();
+        if normalized.scale() > self.decimals() {
+            return Err(MoneyError::TooManyDecimals {
+                currency: self,
+                allowed: self.decimals(),
+            });
+        }
+        Ok(self.rescale(normalized))
+    }
+
+    /// The amount written with exactly the currency's decimals (`1234.5` → `1234.50`).
+    pub fn rescale(self, amount: Decimal) -> Decimal {
+        let mut a = amount;
+        a.rescale(self.decimals());
+        a
+    }
+}
+
+impl FromStr for Currency {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Site::ALL
+            .into_iter()
+            .map(Site::currency)
+            .find(|c| c.code().eq_ignore_ascii_case(s))
+            .ok_or_else(|| MoneyError::UnknownCurrency(s.chars().take(8).collect()))
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("the amount must be greater than zero")]
+    NotPositive,
+    #[error("{currency} amounts allow {allowed} decimals")]
+    TooManyDecimals { currency: Currency, allowed: u32 },
+    #[error("unknown Mercado Pago site {0:?}")]
+    UnknownSite(String),
+    #[error("unknown currency {0:?}")]
+    UnknownCurrency(String),
+    #[error("{0:?} is not an amount")]
+    NotAnAmount(String),
+}
+
+/// Parses an amount typed by a person or sent by the UI: digits with an optional `.` decimal
+/// part. Rejects exponents, `NaN`, infinities and separators, which never mean money here.
+pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
+    let t = text.trim();
+    let valid = !t.is_empty()
+        && t.len() <= 30
+        && t.chars().filter(|c| *c == '.').count() <= 1
+        && t.trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
+        && t.chars().any(|c| c.is_ascii_digit());
+    if !valid {
+        return Err(MoneyError::NotAnAmount(t.chars().take(32).collect()));
+    }
+    Decimal::from_str(t).map_err(|_| MoneyError::NotAnAmount(t.chars().take(32).collect()))
+}
+
+/// Serde for amounts as JSON numbers, exact both ways (no trip through `f64`).
+pub mod json_amount {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+    use serde_json::value::RawValue;
+
+    pub fn serialize<S: Serializer>(amount: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        let raw = RawValue::from_string(amount.to_string()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let raw: Box<RawValue> = Deserialize::deserialize(d)?;
+        from_json_text(raw.get()).map_err(serde::de::Error::custom)
+    }
+
+    pub(crate) fn from_json_text(text: &str) -> Result<Decimal, String> {
+        let t = text.trim().trim_matches('"');
+        Decimal::from_str(t)
+            .or_else(|_| Decimal::from_scientific(t))
+            .map_err(|_| format!("{t:?} is not an amount"))
+    }
+
+    /// The same for `Option<Decimal>`, where `null` or a missing field means none.
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(amount: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+            match amount {
+                Some(a) => super::serialize(a, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+            let raw: Option<Box<RawValue>> = Deserialize::deserialize(d)?;
+            match raw {
+                None => Ok(None),
+                Some(r) if r.get() == "null" => Ok(None),
+                Some(r) => from_json_text(r.get()).map(Some).map_err(serde::de::Error::custom),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_site_has_its_currency_rules() {
+        for site in Site::ALL {
+            let c = site.currency();
+            let expected = if matches!(site, Site::Chile | Site::Colombia) {
+                0
+            } else {
+                2
+            };
+            assert_eq!(c.decimals(), expected, "{site}");
+            assert_eq!(site.id().parse::<Site>().unwrap(), site);
+            assert_eq!(c.code().parse::<Currency>().unwrap(), c);
+        }
+    }
+
+    #[test]
+    fn too_many_decimals_are_refused_for_each_site() {
+        for site in Site::ALL {
+            let c = site.currency();
+            let bad = if c.decimals() == 0 { "100.5" } else { "10.005" };
+            assert!(
+                matches!(
+                    c.check_amount(parse_amount(bad).unwrap()),
+                    Err(MoneyError::TooManyDecimals { .. })
+                ),
+                "{site} accepted {bad}"
+            );
+            let good = if c.decimals() == 0 { "100.00" } else { "10.50" };
+            assert!(
+                c.check_amount(parse_amount(good).unwrap()).is_ok(),
+                "{site} refused {good}"
+            );
+        }
+    }
+
+    #[test]
+    fn sums_are_exact() {
+        let a = parse_amount("0.1").unwrap() + parse_amount("0.2").unwrap();
+        assert_eq!(a, parse_amount("0.3").unwrap());
+        assert_eq!(a.to_string(), "0.3");
+    }
+
+    #[test]
+    fn amounts_that_are_not_money_are_refused() {
+        for t in ["", "NaN", "inf", "1e3", "1,5", "1.2.3", "abc", "--1", "."] {
+            assert!(parse_amount(t).is_err(), "{t:?} parsed");
+        }
+    }
+
+    #[test]
+    fn json_amounts_are_exact_numbers() {
+        #[derive(Serialize, Deserialize)]
+        struct P {
+            #[serde(with = "json_amount")]
+            v: Decimal,
+        }
+        let p: P = serde_json::from_str(r#"{"v": 1234.10}"#).unwrap();
+        assert_eq!(p.v.to_string(), "1234.10");
+        assert_eq!(
+            serde_json::to_string(&P {
+                v: Currency::Ars.rescale(p.v)
+            })
+            .unwrap(),
+            r#"{"v":1234.10}"#
+        );
+        let big: P = serde_json::from_str(r#"{"v": 79228162514264.33}"#).unwrap();
+        assert_eq!(big.v.to_string(), "79228162514264.33");
+    }
+}

@@ -1,0 +1,387 @@
+//! The sandbox's own side: fault injection and the request log (a middleware in front of every
+//! route), IPN delivery, and the `/sandbox/...` control API that plays the customer and the
+//! clock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::api::{answer, refused};
+use super::world::{refusal, Outcome};
+use super::{qr, Account, Shared};
+
+/// What goes wrong on a route.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Answer this status with a Mercado Pago error body; the request is not carried out.
+    Status { status: u16 },
+    /// 429 with `Retry-After`; not carried out.
+    RateLimit { retry_after: u64 },
+    /// Carry the request out, but answer only after `ms` (past the client's timeout, say).
+    Delay { ms: u64 },
+    /// Close the connection in the middle of the answer; not carried out.
+    Drop,
+    /// Carry it out, then answer 200 with a body that is not JSON.
+    Malformed,
+    /// Carry it out, then answer 200 with an empty body.
+    Empty,
+}
+
+/// A fault on a route (`create_order`, `delete_order`, `search_merchant_orders`,
+/// `get_merchant_order`, `get_payment`, `search_payments`, `refund`, `me`, `stores`, `pos`, or
+/// `*`), for the next `times` calls, or on each call with `probability`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultRule {
+    pub route: String,
+    pub fault: Fault,
+    #[serde(default)]
+    pub times: Option<u32>,
+    #[serde(default)]
+    pub probability: Option<f64>,
+}
+
+impl FaultRule {
+    pub fn next(route: &str, fault: Fault, times: u32) -> Self {
+        FaultRule {
+            route: route.into(),
+            fault,
+            times: Some(times),
+            probability: None,
+        }
+    }
+}
+
+/// A request as the sandbox received it. The `Authorization` value is not kept, only how the
+/// token came.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub route: String,
+    pub bearer: bool,
+    pub token_in_query: bool,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+pub fn route_name(method: &Method, path: &str) -> &'static str {
+    let p: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method.as_str(), p.as_slice()) {
+        (_, ["sandbox", ..]) => "control",
+        ("POST", ["mpmobile", "instore", "qr", _, _]) => "create_order",
+        ("DELETE", ["mpmobile", "instore", "qr", _, _]) => "delete_order",
+        ("GET", ["merchant_orders"]) | ("GET", ["merchant_orders", "search"]) => "search_merchant_orders",
+        ("GET", ["merchant_orders", _]) => "get_merchant_order",
+        ("GET", ["v1", "payments", "search"]) => "search_payments",
+        ("GET", ["v1", "payments", _]) => "get_payment",
+        ("POST", ["v1", "payments", _, "refunds"]) => "refund",
+        (_, ["users", "me"]) => "me",
+        (_, ["users", _, "stores", ..]) => "stores",
+        (_, ["pos", ..]) => "pos",
+        _ => "other",
+    }
+}
+
+fn pick_fault(shared: &Shared, route: &str) -> Option<Fault> {
+    if route == "control" {
+        return None;
+    }
+    let mut rules = shared.faults.lock().unwrap_or_else(|e| e.into_inner());
+    let i = rules.iter().position(|r| {
+        (r.route == route || r.route == "*") && r.times != Some(0) && r.probability.is_none_or(|p| fastrand::f64() < p)
+    })?;
+    let fault = rules[i].fault.clone();
+    if let Some(t) = rules[i].times.as_mut() {
+        *t -= 1;
+        if *t == 0 {
+            rules.remove(i);
+        }
+    }
+    Some(fault)
+}
+
+pub async fn faults_and_log(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let route = route_name(&parts.method, parts.uri.path());
+    let query = parts.uri.query().unwrap_or("").to_owned();
+    let headers = [
+        "x-ttl-store-preference",
+        "x-idempotency-key",
+        "content-type",
+        "user-agent",
+    ]
+    .iter()
+    .filter_map(|h| Some((h.to_string(), parts.headers.get(*h)?.to_str().ok()?.to_owned())))
+    .collect();
+    shared
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(LoggedRequest {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: query.clone(),
+            route: route.to_owned(),
+            bearer: parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("Bearer ")),
+            token_in_query: query.contains("access_token="),
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        });
+    let fault = pick_fault(&shared, route);
+    let req = Request::from_parts(parts, Body::from(bytes));
+    let response = match fault {
+        None => next.run(req).await,
+        Some(Fault::Status { status }) => refused(refusal(status, "internal_error", "injected failure")),
+        Some(Fault::RateLimit { retry_after }) => {
+            let mut r = refused(refusal(429, "too_many_requests", "too many requests"));
+            r.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+            r
+        }
+        Some(Fault::Delay { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            next.run(req).await
+        }
+        Some(Fault::Drop) => {
+            let broken = futures_util_stream_error();
+            Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(broken)
+                .unwrap()
+        }
+        Some(Fault::Malformed) => {
+            let _ = next.run(req).await;
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"elements\": [{\"id\": 12, \"status\": ",
+            )
+                .into_response()
+        }
+        Some(Fault::Empty) => {
+            let _ = next.run(req).await;
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "").into_response()
+        }
+    };
+    send_notices(&shared);
+    response
+}
+
+/// A body that fails after the headers went out: the client sees the connection drop.
+fn futures_util_stream_error() -> Body {
+    struct Broken;
+    impl http_body::Body for Broken {
+        type Data = Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            std::task::Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "dropped",
+            ))))
+        }
+    }
+    Body::new(Broken)
+}
+
+/// Posts the queued IPNs (`?topic=merchant_order&id=`), retrying like Mercado Pago (sooner).
+pub fn send_notices(shared: &Arc<Shared>) {
+    let notices = std::mem::take(&mut shared.world().notices);
+    for n in notices {
+        let client = shared.ipn.clone();
+        tokio::spawn(async move {
+            let sep = if n.url.contains('?') { '&' } else { '?' };
+            let url = format!("{}{sep}topic=merchant_order&id={}", n.url, n.merchant_order_id);
+            let body = json!({ "resource": format!("https://api.mercadolibre.com/merchant_orders/{}", n.merchant_order_id), "topic": "merchant_order" });
+            for wait in [0u64, 500, 2000, 5000] {
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                if let Ok(r) = client.post(&url).json(&body).send().await {
+                    if r.status().is_success() {
+                        return;
+                    }
+                }
+            }
+            tracing::debug!(%url, "IPN not delivered");
+        });
+    }
+}
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/sandbox/state", get(state))
+        .route("/sandbox/users", post(add_user))
+        .route("/sandbox/pos/{pos_id}/scan", post(scan))
+        .route("/sandbox/pos/{pos_id}/customer", post(customer))
+        .route("/sandbox/merchant_orders/{id}/pay", post(pay))
+        .route("/sandbox/payments/{id}/resolve", post(resolve))
+        .route("/sandbox/clock", post(clock))
+        .route("/sandbox/faults", post(add_fault).delete(clear_faults))
+        .route("/sandbox/requests", get(requests).delete(clear_requests))
+        .route("/sandbox/qr/{file}", get(qr_image))
+        .route("/sandbox/qr/{pos_id}/template.png", get(qr_template))
+}
+
+/// The sandbox's truth, for tests and the soak: what each POS holds, every merchant order and
+/// payment.
+async fn state(State(s): State<Arc<Shared>>) -> Json<Value> {
+    let mut w = s.world();
+    w.expire();
+    let orders: Vec<Value> = w
+        .orders
+        .iter()
+        .map(|(pos_id, o)| json!({ "pos_id": pos_id, "external_reference": o.external_reference, "preference_id": o.preference_id, "expires": o.expires.to_rfc3339() }))
+        .collect();
+    let mos: Vec<Value> = w.merchant_orders.values().map(|m| w.merchant_order_json(m)).collect();
+    let pos: Vec<Value> = w
+        .pos
+        .iter()
+        .map(|p| json!({ "id": p.id, "external_id": p.external_id, "user_id": p.user_id }))
+        .collect();
+    Json(
+        json!({ "now": w.now().to_rfc3339(), "orders": orders, "merchant_orders": mos, "pos": pos, "orders_created": w.orders_created }),
+    )
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    site_id: String,
+    #[serde(default)]
+    nickname: Option<String>,
+}
+
+async fn add_user(State(s): State<Arc<Shared>>, Json(u): Json<NewUser>) -> Response {
+    match s.world().add_user(&u.site_id, u.nickname.as_deref()) {
+        Ok(user) => Json(Account {
+            token: user.token,
+            user_id: user.id,
+            site_id: user.site_id,
+        })
+        .into_response(),
+        Err(r) => refused(r),
+    }
+}
+
+async fn scan(State(s): State<Arc<Shared>>, Path(pos_id): Path<u64>) -> Response {
+    let a = s.world().scan(pos_id);
+    send_notices(&s);
+    answer(a)
+}
+
+#[derive(Deserialize)]
+struct Pay {
+    outcome: Outcome,
+    #[serde(default, with = "crate::money::json_amount::option")]
+    amount: Option<Decimal>,
+}
+
+async fn pay(State(s): State<Arc<Shared>>, Path(id): Path<u64>, Json(p): Json<Pay>) -> Response {
+    let a = s.world().pay(id, p.outcome, p.amount);
+    send_notices(&s);
+    answer(a)
+}
+
+/// Scan and pay in one go: what the demo's "customer phone" does.
+async fn customer(State(s): State<Arc<Shared>>, Path(pos_id): Path<u64>, Json(p): Json<Pay>) -> Response {
+    let a = {
+        let mut w = s.world();
+        w.scan(pos_id).and_then(|scanned| {
+            let mo = scanned["merchant_order_id"].as_u64().unwrap_or_default();
+            let mut paid = w.pay(mo, p.outcome, p.amount)?;
+            paid["merchant_order_id"] = json!(mo);
+            Ok(paid)
+        })
+    };
+    send_notices(&s);
+    answer(a)
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    approve: bool,
+}
+
+async fn resolve(State(s): State<Arc<Shared>>, Path(id): Path<u64>, Json(r): Json<Resolve>) -> Response {
+    let a = s.world().resolve_pending(id, r.approve);
+    send_notices(&s);
+    answer(a)
+}
+
+#[derive(Deserialize)]
+struct Clock {
+    advance_seconds: i64,
+}
+
+async fn clock(State(s): State<Arc<Shared>>, Json(c): Json<Clock>) -> Json<Value> {
+    let now = {
+        let mut w = s.world();
+        w.advance(c.advance_seconds);
+        w.now()
+    };
+    send_notices(&s);
+    Json(json!({ "now": now.to_rfc3339() }))
+}
+
+async fn add_fault(State(s): State<Arc<Shared>>, Json(rule): Json<FaultRule>) -> StatusCode {
+    s.faults.lock().unwrap_or_else(|e| e.into_inner()).push(rule);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(s): State<Arc<Shared>>) -> StatusCode {
+    s.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn requests(State(s): State<Arc<Shared>>) -> Json<Vec<LoggedRequest>> {
+    Json(s.log.lock().unwrap_or_else(|e| e.into_inner()).clone())
+}
+
+async fn clear_requests(State(s): State<Arc<Shared>>) -> StatusCode {
+    s.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    StatusCode::NO_CONTENT
+}
+
+fn png(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn qr_image(State(s): State<Arc<Shared>>, Path(file): Path<String>) -> Response {
+    let id = file.strip_suffix(".png").and_then(|i| i.parse::<u64>().ok());
+    match id.filter(|id| s.world().pos.iter().any(|p| p.id == *id)) {
+        Some(id) => png(qr::png(&qr::pos_url(id), 8)),
+        None => refused(refusal(404, "not_found", "no such POS")),
+    }
+}
+
+async fn qr_template(State(s): State<Arc<Shared>>, Path(pos_id): Path<u64>) -> Response {
+    if !s.world().pos.iter().any(|p| p.id == pos_id) {
+        return refused(refusal(404, "not_found", "no such POS"));
+    }
+    png(qr::png(&qr::pos_url(pos_id), 16))
+}

@@ -1,0 +1,143 @@
+//! The sandbox: a local Mercado Pago (an axum server on loopback) for demo mode and every test.
+//!
+//! - [`world`]: its own model of users, stores, POS, orders, merchant orders, payments and the
+//!   clock; it builds its JSON from that model, never from the client's types.
+//! - [`api`]: the Mercado Pago endpoints, with the contract's validations and errors.
+//! - [`control`]: `/sandbox/...`, which plays the world: a customer scans and pays, the clock
+//!   moves, faults are injected per route, the request log is read.
+//! - [`qr`]: the POS QR images it serves.
+
+mod api;
+mod control;
+pub mod qr;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+
+pub use control::{Fault, FaultRule, LoggedRequest};
+pub use world::{Outcome, World};
+
+/// The shared state behind the server.
+pub(crate) struct Shared {
+    pub world: Mutex<World>,
+    pub faults: Mutex<Vec<FaultRule>>,
+    pub log: Mutex<Vec<LoggedRequest>>,
+    pub base_url: String,
+    pub ipn: reqwest::Client,
+}
+
+impl Shared {
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    /// The first account: a token and user id ready to use.
+    pub account: Account,
+}
+
+/// An account in the sandbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    pub token: String,
+    pub user_id: u64,
+    pub site_id: String,
+}
+
+impl Sandbox {
+    /// Starts on `127.0.0.1:port` (0: any free port) with one account on `site_id`.
+    pub async fn start(port: u16, site_id: &str) -> std::io::Result<Sandbox> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let mut world = World::default();
+        let user = world
+            .add_user(site_id, Some("DEMO_STORE"))
+            .map_err(|r| std::io::Error::new(std::io::ErrorKind::InvalidInput, r.body.to_string()))?;
+        let account = Account {
+            token: user.token.clone(),
+            user_id: user.id,
+            site_id: user.site_id.clone(),
+        };
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            faults: Mutex::new(Vec::new()),
+            log: Mutex::new(Vec::new()),
+            base_url,
+            ipn: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(22))
+                .build()
+                .map_err(std::io::Error::other)?,
+        });
+        let app = api::routes()
+            .merge(control::routes())
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                control::faults_and_log,
+            ))
+            .with_state(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        tracing::info!(%addr, "sandbox listening");
+        Ok(Sandbox {
+            addr,
+            shared,
+            stop: Some(stop),
+            account,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Direct access to the model, for tests and demo set-up in the same process.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.shared.world()
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()).push(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Sends the IPNs the world queued (the server also does after each request).
+    pub fn flush_notices(&self) {
+        control::send_notices(&self.shared);
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Drives the real app window: tauri-driver (which starts WebKitWebDriver) opens the app built
+//! by this `cargo test`, and fantoccini speaks WebDriver to it. Needs a display and a D-Bus
+//! session, which `make test` provides; without them the tests fail and say so.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// One window at a time: two WebKit processes on two cores only slow each other down.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub struct App {
+    pub client: Client,
+    pub home: tempfile::TempDir,
+    driver: Child,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return p.into();
+    }
+    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/tauri-driver");
+    assert!(
+        local.exists(),
+        "tauri-driver is missing: run the tests with `make test`, which installs it"
+    );
+    local
+}
+
+impl App {
+    /// Starts the app with a fresh data folder and connects to its window.
+    pub async fn start() -> App {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(env: &[(&str, &str)]) -> App {
+        let turn = ONE_AT_A_TIME.lock().await;
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no DISPLAY: the end-to-end tests need a display; run them with `make test` (it starts Xvfb)"
+        );
+        let home = tempfile::tempdir().unwrap();
+        let (port, native_port) = (free_port(), free_port());
+        let mut cmd = Command::new(tauri_driver());
+        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("QR_CASHIER_HOME", home.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let driver = cmd.spawn().expect("tauri-driver did not start");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": env!("CARGO_BIN_EXE_qr-cashier") }),
+        );
+        // A new session hangs if the app dies at start: bound it.
+        let client = tokio::time::timeout(
+            Duration::from_secs(60),
+            ClientBuilder::native().capabilities(caps).connect(&url),
+        )
+        .await
+        .expect("the app window did not open within 60 s")
+        .expect("WebDriver refused the session");
+        App {
+            client,
+            home,
+            driver,
+            _turn: turn,
+        }
+    }
+
+    /// Waits for an element by `data-testid`.
+    pub async fn find(&self, testid: &str) -> fantoccini::elements::Element {
+        let css = format!("[data-testid=\"{testid}\"]");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {testid}: {e}"))
+    }
+
+    /// Waits until the element's text satisfies `ok`, and returns it.
+    pub async fn wait_text(&self, testid: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(t) = self.find(testid).await.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{testid} never showed the expected text; last: {last:?}");
+    }
+
+    /// Saves a screenshot of the window as `target/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    pub async fn stop(self) {
+        let App {
+            client,
+            mut driver,
+            home,
+            _turn,
+        } = self;
+        let _ = client.close().await;
+        // SIGTERM lets tauri-driver end its WebKitWebDriver child too.
+        let _ = Command::new("kill").arg("-TERM").arg(driver.id().to_string()).status();
+        let _ = driver.wait();
+        drop(home);
+    }
+}
