@@ -74,7 +74,7 @@ pub(crate) struct Call<'a> {
     pub method: Method,
     pub path: String,
     pub query: Vec<(&'a str, String)>,
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Vec<u8>>,
     pub headers: Vec<(&'static str, String)>,
     pub repeat: Repeat,
 }
@@ -104,7 +104,8 @@ impl<'a> Call<'a> {
         }
     }
     pub fn json(mut self, body: &impl Serialize) -> Result<Self, ApiError> {
-        let v = serde_json::to_value(body).map_err(|e| ApiError::UnexpectedBody {
+        // Serialized once to bytes: a trip through `serde_json::Value` would turn amounts into floats.
+        let v = serde_json::to_vec(body).map_err(|e| ApiError::UnexpectedBody {
             status: 0,
             detail: format!("request not serializable: {e}"),
         })?;
@@ -219,7 +220,7 @@ impl Client {
             req = req.header(*name, value);
         }
         if let Some(body) = &call.body {
-            req = req.json(body);
+            req = req.header(header::CONTENT_TYPE, "application/json").body(body.clone());
         }
         let response = match req.send().await {
             Ok(r) => r,

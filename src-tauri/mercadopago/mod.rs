@@ -11,6 +11,7 @@ mod retry;
 
 pub mod instore_orders;
 pub mod merchant_orders;
+pub mod notifications;
 pub mod payments;
 pub mod pos;
 pub mod stores;

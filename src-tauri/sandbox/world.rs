@@ -44,6 +44,7 @@ pub struct Store {
     pub name: String,
     pub external_id: String,
     pub location: Value,
+    pub business_hours: Value,
     pub created: DateTime<Utc>,
 }
 
@@ -56,6 +57,7 @@ pub struct Pos {
     pub store_id: u64,
     pub external_store_id: String,
     pub category: Option<u64>,
+    pub url: Option<String>,
     pub uuid: String,
     pub created: DateTime<Utc>,
 }
@@ -323,6 +325,11 @@ impl World {
                 "longitude": loc["longitude"].as_f64().unwrap_or(0.0),
                 "reference": loc["reference"].as_str().unwrap_or(""),
             }),
+            business_hours: body
+                .get("business_hours")
+                .filter(|b| b.is_object())
+                .cloned()
+                .unwrap_or(json!({})),
             created: self.now(),
         };
         self.stores.push(store.clone());
@@ -334,7 +341,7 @@ impl World {
             "id": s.id.to_string(),
             "name": s.name,
             "date_created": iso(s.created),
-            "business_hours": {},
+            "business_hours": s.business_hours,
             "location": s.location,
             "external_id": s.external_id,
         })
@@ -409,6 +416,7 @@ impl World {
             store_id: store.id,
             external_store_id: store.external_id.clone(),
             category: body["category"].as_u64(),
+            url: body["url"].as_str().map(str::to_owned),
             uuid: (0..64).map(|_| fastrand::char('a'..='f')).collect(),
             created: self.now(),
         };
@@ -434,6 +442,7 @@ impl World {
             "category": p.category,
             "store_id": p.store_id.to_string(),
             "external_store_id": p.external_store_id,
+            "url": p.url,
             "external_id": p.external_id,
         })
     }
@@ -754,7 +763,7 @@ impl World {
                 "amount_refunded": num(p.refunded),
             })).collect::<Vec<_>>(),
             "shipments": [],
-            "collector": { "id": mo.user_id, "nickname": user.map(|u| u.nickname.clone()) },
+            "collector": { "id": mo.user_id, "nickname": user.map(|u| u.nickname.clone()), "email": user.map(|u| format!("test_user_{}@testuser.com", u.id % 100_000)) },
             "marketplace": "NONE",
             "notification_url": mo.notification_url,
             "date_created": iso(mo.created),
@@ -847,32 +856,74 @@ impl World {
         let mo = &self.merchant_orders[&p.merchant_order_id];
         let user = self.users.iter().find(|u| u.id == mo.user_id);
         let pos = self.pos.iter().find(|x| x.id == mo.pos_id);
-        json!({
+        let updated = iso(p.approved.unwrap_or(p.created));
+        let mut answer = json!({
             "id": p.id,
             "date_created": iso(p.created),
             "date_approved": p.approved.map(iso),
-            "date_last_updated": iso(p.approved.unwrap_or(p.created)),
-            "operation_type": "regular_payment",
-            "payment_method_id": "account_money",
-            "payment_type_id": "account_money",
+            "date_last_updated": updated,
+            "money_release_date": p.approved.map(iso),
             "status": p.status,
             "status_detail": p.status_detail,
             "currency_id": user.map(|u| u.currency.clone()),
             "description": mo.items.first().map(|i| i.title.clone()),
-            "live_mode": false,
             "collector_id": mo.user_id,
+            "payer": { "type": "registered", "id": "123456789", "email": "test_user_123456789@testuser.com", "identification": { "type": "DNI", "number": "12345678" }, "phone": { "area_code": null, "number": null, "extension": null }, "first_name": null, "last_name": null, "entity_type": null },
+            "order": { "id": mo.id.to_string(), "type": "mercadopago" },
             "external_reference": mo.external_reference,
             "transaction_amount": num(p.amount),
             "transaction_amount_refunded": num(p.refunded),
-            "order": { "id": mo.id.to_string(), "type": "mercadopago" },
+            "transaction_details": {
+                "net_received_amount": num(p.amount),
+                "total_paid_amount": num(p.amount),
+                "overpaid_amount": 0,
+                "external_resource_url": null,
+                "installment_amount": num(p.amount),
+                "financial_institution": null,
+                "payment_method_reference_id": null,
+                "payable_deferral_period": null,
+                "acquirer_reference": null,
+            },
+            "notification_url": mo.notification_url,
+            "refunds": self.refunds.iter().filter(|r| r.payment_id == p.id).map(|r| self.refund_json(r)).collect::<Vec<_>>(),
             "pos_id": pos.map(|x| x.id.to_string()),
             "store_id": pos.map(|x| x.store_id.to_string()),
-            "point_of_interaction": { "type": "INSTORE" },
-            "transaction_details": { "net_received_amount": num(p.amount), "total_paid_amount": num(p.amount), "overpaid_amount": 0, "installment_amount": num(p.amount) },
-            "refunds": self.refunds.iter().filter(|r| r.payment_id == p.id).map(|r| self.refund_json(r)).collect::<Vec<_>>(),
-            "installments": 1,
+            "point_of_interaction": { "type": "INSTORE", "business_info": { "branch": "QR", "sub_unit": "qr", "unit": "wallet" } },
+        });
+        // What every account-money payment of the sandbox has alike.
+        let alike = json!({
+            "date_of_expiration": null,
+            "money_release_schema": null,
+            "issuer_id": null,
+            "sponsor_id": null,
+            "authorization_code": null,
+            "counter_currency": null,
+            "metadata": {},
+            "additional_info": {},
+            "coupon_amount": 0,
+            "differential_pricing_id": null,
+            "deduction_schema": null,
+            "fee_details": [],
             "captured": true,
-        })
+            "binary_mode": false,
+            "call_for_authorize_id": null,
+            "statement_descriptor": null,
+            "installments": 1,
+            "card": {},
+            "merchant_account_id": null,
+            "acquirer": null,
+            "merchant_number": null,
+            "acquirer_reconciliation": [],
+            "live_mode": false,
+            "operation_type": "regular_payment",
+            "payment_method_id": "account_money",
+            "payment_type_id": "account_money",
+            "processing_mode": "aggregator",
+        });
+        if let (Value::Object(a), Value::Object(b)) = (&mut answer, alike) {
+            a.extend(b);
+        }
+        answer
     }
 
     fn payment_of(&self, user: &User, id: &str) -> Result<Payment, Refusal> {

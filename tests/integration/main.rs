@@ -1,3 +1,7 @@
 //! Integration tests of the core and the command wiring, without a window.
 
 mod commands;
+mod contract;
+mod fixtures;
+mod support;
+mod token_hygiene;
