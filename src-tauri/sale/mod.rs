@@ -1,2 +1,10 @@
 //! A sale: its cart, the states of its life, and the journal (SQLite) that records each step
 //! before the request that makes it happen.
+
+pub mod cart;
+pub mod journal;
+pub mod state;
+
+pub use cart::{Cart, CartError, CartLine, CheckedCart};
+pub use journal::{Journal, JournalError, Sale, SaleId, StateChange};
+pub use state::SaleState;

@@ -115,6 +115,13 @@ impl Sandbox {
         self.shared.world()
     }
 
+    /// The sandbox's clock, which the control API can move: demo mode and tests run the
+    /// register on it so that expiry can be played in milliseconds.
+    pub fn clock(&self) -> crate::register::Clock {
+        let shared = self.shared.clone();
+        Arc::new(move || shared.world().now())
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clone()

@@ -3,5 +3,6 @@
 mod commands;
 mod contract;
 mod fixtures;
+mod sale_life;
 mod support;
 mod token_hygiene;

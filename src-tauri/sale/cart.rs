@@ -1,0 +1,253 @@
+//! The cart and the checks it passes before anything is sent: a cart that fails here never
+//! reaches Mercado Pago, and the cashier is told which line is wrong and why.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::money::{json_amount, Currency, MoneyError};
+
+pub const MAX_LINES: usize = 200;
+pub const MAX_TITLE_CHARS: usize = 120;
+pub const MAX_QUANTITY: u32 = 9_999;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartLine {
+    #[serde(default)]
+    pub sku: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(with = "json_amount")]
+    pub unit_price: Decimal,
+    pub quantity: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cart {
+    pub lines: Vec<CartLine>,
+}
+
+/// A cart that passed every check, with its exact total in the site's currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckedCart {
+    pub currency: Currency,
+    pub lines: Vec<CartLine>,
+    #[serde(with = "json_amount")]
+    pub total: Decimal,
+}
+
+/// Why a cart cannot be charged. `line` counts from 1, as the cashier sees the lines.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum CartError {
+    #[error("the cart is empty")]
+    Empty,
+    #[error("the cart has more than {max} lines")]
+    TooManyLines { max: usize },
+    #[error("line {line} has no description")]
+    NoTitle { line: usize },
+    #[error("line {line}: the description is longer than {max} characters")]
+    TitleTooLong { line: usize, max: usize },
+    #[error("line {line}: the description has invisible control characters")]
+    TitleControlChars { line: usize },
+    #[error("line {line}: the price must be greater than zero")]
+    PriceNotPositive { line: usize },
+    #[error("line {line}: {currency} prices allow {allowed} decimals")]
+    TooManyDecimals {
+        line: usize,
+        currency: Currency,
+        allowed: u32,
+    },
+    #[error("line {line}: the quantity must be at least 1")]
+    QuantityNotPositive { line: usize },
+    #[error("line {line}: the quantity is more than {max}")]
+    QuantityTooLarge { line: usize, max: u32 },
+    #[error("the total is more than {max} {currency}, too much for one QR sale")]
+    TotalTooLarge { max: Decimal, currency: Currency },
+}
+
+/// The largest total one QR sale may carry, per currency (a typo guard, about USD 50 000).
+pub fn max_total(currency: Currency) -> Decimal {
+    Decimal::from(match currency {
+        Currency::Ars => 50_000_000u64,
+        Currency::Brl => 250_000,
+        Currency::Mxn => 1_000_000,
+        Currency::Clp => 50_000_000,
+        Currency::Uyu => 2_000_000,
+        Currency::Cop => 200_000_000,
+        Currency::Pen => 200_000,
+    })
+}
+
+impl Cart {
+    pub fn check(&self, currency: Currency) -> Result<CheckedCart, CartError> {
+        if self.lines.is_empty() {
+            return Err(CartError::Empty);
+        }
+        if self.lines.len() > MAX_LINES {
+            return Err(CartError::TooManyLines { max: MAX_LINES });
+        }
+        let mut lines = Vec::with_capacity(self.lines.len());
+        let mut total = Decimal::ZERO;
+        for (i, l) in self.lines.iter().enumerate() {
+            let line = i + 1;
+            let title = l.title.trim();
+            if title.is_empty() {
+                return Err(CartError::NoTitle { line });
+            }
+            if title.chars().count() > MAX_TITLE_CHARS {
+                return Err(CartError::TitleTooLong {
+                    line,
+                    max: MAX_TITLE_CHARS,
+                });
+            }
+            if title.chars().any(char::is_control) {
+                return Err(CartError::TitleControlChars { line });
+            }
+            let unit_price = currency.check_amount(l.unit_price).map_err(|e| match e {
+                MoneyError::TooManyDecimals { currency, allowed } => CartError::TooManyDecimals {
+                    line,
+                    currency,
+                    allowed,
+                },
+                _ => CartError::PriceNotPositive { line },
+            })?;
+            if l.quantity == 0 {
+                return Err(CartError::QuantityNotPositive { line });
+            }
+            if l.quantity > MAX_QUANTITY {
+                return Err(CartError::QuantityTooLarge {
+                    line,
+                    max: MAX_QUANTITY,
+                });
+            }
+            total = total
+                .checked_add(unit_price * Decimal::from(l.quantity))
+                .ok_or(CartError::TotalTooLarge {
+                    max: max_total(currency),
+                    currency,
+                })?;
+            lines.push(CartLine {
+                title: title.to_owned(),
+                unit_price,
+                ..l.clone()
+            });
+        }
+        if total > max_total(currency) {
+            return Err(CartError::TotalTooLarge {
+                max: max_total(currency),
+                currency,
+            });
+        }
+        Ok(CheckedCart {
+            currency,
+            lines,
+            total: currency.rescale(total),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::parse_amount;
+
+    fn line(title: &str, price: &str, quantity: u32) -> CartLine {
+        CartLine {
+            sku: None,
+            title: title.into(),
+            description: None,
+            unit_price: parse_amount(price).unwrap(),
+            quantity,
+        }
+    }
+
+    #[test]
+    fn totals_are_exact_in_the_currency() {
+        let cart = Cart {
+            lines: vec![
+                line("Café", "0.10", 1),
+                line("Medialuna", "0.20", 1),
+                line("Agua", "1234.5", 3),
+            ],
+        };
+        let checked = cart.check(Currency::Ars).unwrap();
+        assert_eq!(checked.total.to_string(), "3703.80");
+        let clp = Cart {
+            lines: vec![line("Pan", "1500", 2)],
+        }
+        .check(Currency::Clp)
+        .unwrap();
+        assert_eq!(clp.total.to_string(), "3000");
+    }
+
+    #[test]
+    fn each_bad_cart_gets_its_own_reason() {
+        let c = |lines: Vec<CartLine>| Cart { lines }.check(Currency::Ars).unwrap_err();
+        assert_eq!(c(vec![]), CartError::Empty);
+        assert_eq!(c(vec![line(" ", "1", 1)]), CartError::NoTitle { line: 1 });
+        assert_eq!(
+            c(vec![line("a", "1", 1), line("b", "0", 1)]),
+            CartError::PriceNotPositive { line: 2 }
+        );
+        assert_eq!(c(vec![line("a", "-5", 1)]), CartError::PriceNotPositive { line: 1 });
+        assert_eq!(
+            c(vec![line("a", "1.001", 1)]),
+            CartError::TooManyDecimals {
+                line: 1,
+                currency: Currency::Ars,
+                allowed: 2
+            }
+        );
+        assert_eq!(c(vec![line("a", "1", 0)]), CartError::QuantityNotPositive { line: 1 });
+        assert_eq!(
+            c(vec![line("a", "1", 10_000)]),
+            CartError::QuantityTooLarge {
+                line: 1,
+                max: MAX_QUANTITY
+            }
+        );
+        assert_eq!(
+            c(vec![line("a\u{7}b", "1", 1)]),
+            CartError::TitleControlChars { line: 1 }
+        );
+        assert_eq!(
+            c(vec![line(&"x".repeat(121), "1", 1)]),
+            CartError::TitleTooLong {
+                line: 1,
+                max: MAX_TITLE_CHARS
+            }
+        );
+        assert!(matches!(
+            c(vec![line("a", "99999999", 1)]),
+            CartError::TotalTooLarge { .. }
+        ));
+        assert_eq!(
+            c(vec![line("a", "1", 1); 201]),
+            CartError::TooManyLines { max: MAX_LINES }
+        );
+        let cop = Cart {
+            lines: vec![line("a", "100.5", 1)],
+        }
+        .check(Currency::Cop)
+        .unwrap_err();
+        assert_eq!(
+            cop,
+            CartError::TooManyDecimals {
+                line: 1,
+                currency: Currency::Cop,
+                allowed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn emoji_and_accents_are_fine() {
+        assert!(Cart {
+            lines: vec![line("Pão de queijo 🧀 ação", "5", 1)]
+        }
+        .check(Currency::Brl)
+        .is_ok());
+    }
+}

@@ -1,0 +1,514 @@
+//! The journal: every sale and every step of its life, in one SQLite file, written before the
+//! request that makes the step happen. WAL mode with full sync, so a kill or a power cut at any
+//! moment leaves either the step or nothing, never half of it.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{CartLine, CheckedCart, SaleState};
+use crate::money::Currency;
+
+pub type SaleId = i64;
+
+/// A sale as the journal holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sale {
+    pub id: SaleId,
+    pub external_reference: String,
+    pub pos_external_id: String,
+    pub user_id: u64,
+    pub currency: Currency,
+    #[serde(with = "crate::money::json_amount")]
+    pub total: Decimal,
+    pub lines: Vec<CartLine>,
+    pub state: SaleState,
+    /// Paid after it was given up (cancelled or expired).
+    pub late: bool,
+    #[serde(with = "crate::money::json_amount::option")]
+    pub paid_amount: Option<Decimal>,
+    pub merchant_order_ids: Vec<u64>,
+    pub payment_ids: Vec<u64>,
+    pub last_error: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One step of a sale's life.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateChange {
+    pub at: DateTime<Utc>,
+    pub state: SaleState,
+    pub detail: String,
+}
+
+/// Fields a step may set besides the state.
+#[derive(Debug, Clone, Default)]
+pub struct SaleUpdate {
+    pub expires_at: Option<DateTime<Utc>>,
+    pub paid_amount: Option<Decimal>,
+    pub merchant_order_ids: Option<Vec<u64>>,
+    pub payment_ids: Option<Vec<u64>>,
+    /// `Some(None)` clears it.
+    pub last_error: Option<Option<String>>,
+    pub late: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
+pub enum JournalError {
+    #[error("the sales journal cannot be opened at {0}")]
+    CannotOpen(String),
+    #[error("the sales journal is damaged ({0}); it was left as it is for support")]
+    Corrupt(String),
+    #[error("the sales journal is read-only: check the permissions of {0}")]
+    ReadOnly(String),
+    #[error("the disk is full: the sales journal cannot grow")]
+    Full,
+    #[error("the sales journal is busy (another program holds it)")]
+    Busy,
+    #[error("no sale {0}")]
+    NoSuchSale(SaleId),
+    #[error("sales journal error: {0}")]
+    Other(String),
+}
+
+const MIGRATIONS: &[&str] = &[
+    // 1: sales and their steps.
+    "CREATE TABLE sales (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        external_reference TEXT NOT NULL UNIQUE,
+        pos_external_id TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        total TEXT NOT NULL,
+        lines TEXT NOT NULL,
+        state TEXT NOT NULL,
+        late INTEGER NOT NULL DEFAULT 0,
+        paid_amount TEXT,
+        merchant_order_ids TEXT NOT NULL DEFAULT '[]',
+        payment_ids TEXT NOT NULL DEFAULT '[]',
+        last_error TEXT,
+        expires_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX sales_state ON sales(state);
+    CREATE INDEX sales_created ON sales(created_at);
+    CREATE TABLE sale_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sale_id INTEGER NOT NULL REFERENCES sales(id),
+        at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX sale_changes_sale ON sale_changes(sale_id);",
+];
+
+pub struct Journal {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+impl JournalError {
+    fn from_sqlite(e: rusqlite::Error, path: &Path) -> Self {
+        let where_ = path.display().to_string();
+        match e.sqlite_error_code() {
+            Some(ErrorCode::ReadOnly) => JournalError::ReadOnly(where_),
+            Some(ErrorCode::DiskFull) => JournalError::Full,
+            Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase) => JournalError::Corrupt(e.to_string()),
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => JournalError::Busy,
+            Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => JournalError::CannotOpen(where_),
+            _ => JournalError::Other(e.to_string()),
+        }
+    }
+}
+
+impl Journal {
+    /// Opens (or creates) the journal file, brings its schema up to date and checks it.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| JournalError::CannotOpen(format!("{} ({e})", dir.display())))?;
+        }
+        let err = |e| JournalError::from_sqlite(e, path);
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(err)?;
+        if check != "ok" {
+            return Err(JournalError::Corrupt(check));
+        }
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        // Every committed step is on disk before the request it announces is sent.
+        conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        let journal = Journal {
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+        };
+        journal.migrate()?;
+        Ok(journal)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn err(&self, e: rusqlite::Error) -> JournalError {
+        JournalError::from_sqlite(e, &self.path)
+    }
+
+    fn migrate(&self) -> Result<(), JournalError> {
+        let mut conn = self.conn();
+        let version: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction().map_err(|e| self.err(e))?;
+            tx.execute_batch(sql).map_err(|e| self.err(e))?;
+            tx.pragma_update(None, "user_version", i + 1).map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction, for tables other modules keep in this file.
+    pub fn with_transaction<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let out = f(&tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(out)
+    }
+
+    /// Records a new sale in `creating`, with its own `external_reference`, before any request.
+    pub fn begin_sale(
+        &self,
+        pos_external_id: &str,
+        user_id: u64,
+        cart: &CheckedCart,
+        now: DateTime<Utc>,
+    ) -> Result<Sale, JournalError> {
+        let lines = serde_json::to_string(&cart.lines).map_err(|e| JournalError::Other(e.to_string()))?;
+        let id = self.with_transaction(|tx| {
+            // A placeholder made unique by the row id, replaced at once in the same transaction.
+            tx.execute(
+                "INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total, lines, state, created_at, updated_at)
+                 VALUES ('pending-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, 'creating', ?6, ?6)",
+                params![pos_external_id, user_id as i64, cart.currency.code(), cart.total.to_string(), lines, ts(now)],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE sales SET external_reference = ?1 WHERE id = ?2",
+                params![external_reference(pos_external_id, id, now), id],
+            )?;
+            tx.execute(
+                "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, 'creating', 'charge')",
+                params![id, ts(now)],
+            )?;
+            Ok(id)
+        })?;
+        self.get(id)
+    }
+
+    /// Moves a sale to `to` if it is in one of `from`, with its step recorded in the same
+    /// transaction. None when the sale was in another state (someone else moved it first).
+    pub fn transition(
+        &self,
+        id: SaleId,
+        from: &[SaleState],
+        to: SaleState,
+        detail: &str,
+        update: SaleUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Sale>, JournalError> {
+        let changed = self.with_transaction(|tx| {
+            let current: Option<String> = tx
+                .query_row("SELECT state FROM sales WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?;
+            let Some(current) = current else { return Ok(false) };
+            if !from.iter().any(|s| s.as_str() == current) {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE sales SET state = ?1, updated_at = ?2 WHERE id = ?3",
+                params![to.as_str(), ts(now), id],
+            )?;
+            apply(tx, id, &update)?;
+            tx.execute(
+                "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, ?3, ?4)",
+                params![id, ts(now), to.as_str(), detail],
+            )?;
+            Ok(true)
+        })?;
+        if changed {
+            self.get(id).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Records what was learnt about a sale without changing its state.
+    pub fn note(&self, id: SaleId, update: SaleUpdate, now: DateTime<Utc>) -> Result<Sale, JournalError> {
+        self.with_transaction(|tx| {
+            tx.execute("UPDATE sales SET updated_at = ?1 WHERE id = ?2", params![ts(now), id])?;
+            apply(tx, id, &update)
+        })?;
+        self.get(id)
+    }
+
+    pub fn get(&self, id: SaleId) -> Result<Sale, JournalError> {
+        self.conn()
+            .query_row("SELECT * FROM sales WHERE id = ?1", [id], read_sale)
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or(JournalError::NoSuchSale(id))
+    }
+
+    pub fn by_reference(&self, external_reference: &str) -> Result<Option<Sale>, JournalError> {
+        self.conn()
+            .query_row(
+                "SELECT * FROM sales WHERE external_reference = ?1",
+                [external_reference],
+                read_sale,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sales in any of `states`, oldest first.
+    pub fn in_states(&self, states: &[SaleState]) -> Result<Vec<Sale>, JournalError> {
+        let list = states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM sales WHERE state IN ({list}) ORDER BY id"))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], read_sale).map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Sales created in `[from, to)`, newest first, `limit` from `offset`, optionally in one state.
+    pub fn list(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        state: Option<SaleState>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Sale>, JournalError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT * FROM sales WHERE created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR state = ?3)
+                 ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                params![ts(from), ts(to), state.map(SaleState::as_str), limit, offset],
+                read_sale,
+            )
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Every step of a sale, in order.
+    pub fn changes(&self, id: SaleId) -> Result<Vec<StateChange>, JournalError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT at, state, detail FROM sale_changes WHERE sale_id = ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(StateChange {
+                    at: parse_ts(&r.get::<_, String>(0)?),
+                    state: SaleState::from_str(&r.get::<_, String>(1)?).unwrap_or(SaleState::Failed),
+                    detail: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+}
+
+fn apply(tx: &rusqlite::Transaction<'_>, id: SaleId, u: &SaleUpdate) -> rusqlite::Result<()> {
+    let ids = |v: &Vec<u64>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    if let Some(t) = u.expires_at {
+        tx.execute("UPDATE sales SET expires_at = ?1 WHERE id = ?2", params![ts(t), id])?;
+    }
+    if let Some(a) = u.paid_amount {
+        tx.execute(
+            "UPDATE sales SET paid_amount = ?1 WHERE id = ?2",
+            params![a.to_string(), id],
+        )?;
+    }
+    if let Some(v) = &u.merchant_order_ids {
+        tx.execute(
+            "UPDATE sales SET merchant_order_ids = ?1 WHERE id = ?2",
+            params![ids(v), id],
+        )?;
+    }
+    if let Some(v) = &u.payment_ids {
+        tx.execute("UPDATE sales SET payment_ids = ?1 WHERE id = ?2", params![ids(v), id])?;
+    }
+    if let Some(e) = &u.last_error {
+        tx.execute("UPDATE sales SET last_error = ?1 WHERE id = ?2", params![e, id])?;
+    }
+    if let Some(l) = u.late {
+        tx.execute("UPDATE sales SET late = ?1 WHERE id = ?2", params![l, id])?;
+    }
+    Ok(())
+}
+
+fn read_sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
+    let text = |name: &str| r.get::<_, String>(name);
+    let ids = |name: &str| -> rusqlite::Result<Vec<u64>> { Ok(serde_json::from_str(&text(name)?).unwrap_or_default()) };
+    Ok(Sale {
+        id: r.get("id")?,
+        external_reference: text("external_reference")?,
+        pos_external_id: text("pos_external_id")?,
+        user_id: r.get::<_, i64>("user_id")? as u64,
+        currency: Currency::from_str(&text("currency")?).unwrap_or(Currency::Ars),
+        total: Decimal::from_str(&text("total")?).unwrap_or_default(),
+        lines: serde_json::from_str(&text("lines")?).unwrap_or_default(),
+        state: SaleState::from_str(&text("state")?).unwrap_or(SaleState::Failed),
+        late: r.get("late")?,
+        paid_amount: r
+            .get::<_, Option<String>>("paid_amount")?
+            .and_then(|a| Decimal::from_str(&a).ok()),
+        merchant_order_ids: ids("merchant_order_ids")?,
+        payment_ids: ids("payment_ids")?,
+        last_error: r.get("last_error")?,
+        expires_at: r.get::<_, Option<String>>("expires_at")?.map(|t| parse_ts(&t)),
+        created_at: parse_ts(&text("created_at")?),
+        updated_at: parse_ts(&text("updated_at")?),
+    })
+}
+
+/// `QRC-<pos>-<yyyymmddHHMMSS>-<sale id>-<random>`: unique, at most 64 characters of
+/// `[A-Za-z0-9_-]`, valid on the newer Mercado Pago APIs too.
+pub fn external_reference(pos_external_id: &str, id: SaleId, now: DateTime<Utc>) -> String {
+    let pos: String = pos_external_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(16)
+        .collect();
+    let random: String = (0..6).map(|_| fastrand::alphanumeric()).collect();
+    format!("QRC-{pos}-{}-{id}-{random}", now.format("%Y%m%d%H%M%S"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sale::Cart;
+
+    fn cart() -> CheckedCart {
+        let line = CartLine {
+            sku: Some("779".into()),
+            title: "Yerba".into(),
+            description: None,
+            unit_price: Decimal::new(12345, 2),
+            quantity: 2,
+        };
+        Cart { lines: vec![line] }.check(Currency::Ars).unwrap()
+    }
+
+    #[test]
+    fn a_sale_and_its_steps_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        let now = Utc::now();
+        let sale = j.begin_sale("CAJA1", 42, &cart(), now).unwrap();
+        assert_eq!(sale.state, SaleState::Creating);
+        assert_eq!(sale.total.to_string(), "246.90");
+        let r = &sale.external_reference;
+        assert!(
+            r.len() <= 64 && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{r}"
+        );
+        let update = SaleUpdate {
+            expires_at: Some(now),
+            ..Default::default()
+        };
+        let waiting = j
+            .transition(
+                sale.id,
+                &[SaleState::Creating],
+                SaleState::Waiting,
+                "created",
+                update,
+                now,
+            )
+            .unwrap();
+        assert_eq!(waiting.unwrap().state, SaleState::Waiting);
+        // A step from a state the sale is no longer in is refused.
+        let stale = j.transition(
+            sale.id,
+            &[SaleState::Creating],
+            SaleState::Failed,
+            "x",
+            SaleUpdate::default(),
+            now,
+        );
+        assert_eq!(stale.unwrap(), None);
+        let steps: Vec<SaleState> = j.changes(sale.id).unwrap().into_iter().map(|c| c.state).collect();
+        assert_eq!(steps, [SaleState::Creating, SaleState::Waiting]);
+        drop(j);
+        let again = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        assert_eq!(again.get(sale.id).unwrap().state, SaleState::Waiting);
+        assert_eq!(again.by_reference(r).unwrap().unwrap().id, sale.id);
+    }
+
+    #[test]
+    fn references_are_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        let refs: std::collections::HashSet<String> = (0..200)
+            .map(|_| {
+                j.begin_sale("CAJA1", 1, &cart(), Utc::now())
+                    .unwrap()
+                    .external_reference
+            })
+            .collect();
+        assert_eq!(refs.len(), 200);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_journal_is_reported_as_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite3");
+        std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
+        assert!(
+            matches!(Journal::open(&path), Err(JournalError::Corrupt(_))),
+            "{:?}",
+            Journal::open(&path).err()
+        );
+    }
+}

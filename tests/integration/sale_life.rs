@@ -1,0 +1,409 @@
+//! A sale's whole life against the sandbox: charge, watch, cancel, expire, faults, the IPN cue.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use qr_cashier::money::{parse_amount, Currency};
+use qr_cashier::register::{listener, PollSchedule, Progress, Register, RegisterConfig, RegisterError, SaleEvent};
+use qr_cashier::sale::{Cart, CartLine, Journal, SaleState};
+use qr_cashier::sandbox::{Fault, FaultRule, Outcome, Sandbox};
+use tokio::sync::broadcast::Receiver;
+
+use crate::support::*;
+
+pub struct Counter {
+    pub sb: Sandbox,
+    pub register: Register,
+    pub events: Receiver<SaleEvent>,
+    pub pos_id: u64,
+    pub _dir: tempfile::TempDir,
+}
+
+pub fn quick_schedule() -> PollSchedule {
+    PollSchedule {
+        fast: Duration::from_millis(50),
+        fast_for: Duration::from_secs(600),
+        medium: Duration::from_millis(50),
+        medium_for: Duration::from_secs(600),
+        slow: Duration::from_millis(50),
+        late_every: Duration::from_millis(50),
+        late_for: Duration::from_secs(900),
+        max_backoff: Duration::from_millis(200),
+    }
+}
+
+pub async fn counter_with(site: &str, schedule: PollSchedule, notification_url: Option<String>) -> Counter {
+    let sb = sandbox(site).await;
+    let c = client(&sb);
+    let (pos, pos_id) = register_pos(&sb, &c, "CAJA1").await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Arc::new(Journal::open(&dir.path().join("journal.sqlite3")).unwrap());
+    let config = RegisterConfig {
+        user_id: sb.account.user_id,
+        pos_external_id: pos,
+        currency: site.parse::<qr_cashier::money::Site>().unwrap().currency(),
+        order_ttl: Duration::from_secs(600),
+        notification_url,
+        schedule,
+    };
+    let register = Register::new(c, journal, config, sb.clock());
+    let events = register.subscribe();
+    Counter {
+        sb,
+        register,
+        events,
+        pos_id,
+        _dir: dir,
+    }
+}
+
+pub async fn counter() -> Counter {
+    counter_with("MLA", quick_schedule(), None).await
+}
+
+pub fn cart(price: &str, quantity: u32) -> Cart {
+    Cart {
+        lines: vec![CartLine {
+            sku: Some("7790001".into()),
+            title: "Yerba Mate 1kg".into(),
+            description: None,
+            unit_price: parse_amount(price).unwrap(),
+            quantity,
+        }],
+    }
+}
+
+impl Counter {
+    /// Waits for an event that satisfies `ok`, returning it; fails after 20 s.
+    pub async fn until(&mut self, what: &str, ok: impl Fn(&SaleEvent) -> bool) -> SaleEvent {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Ok(e)) if ok(&e) => return e,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => panic!("event stream: {e}"),
+                Err(_) => panic!("no event: {what}"),
+            }
+        }
+    }
+
+    pub async fn until_state(&mut self, state: SaleState) -> SaleEvent {
+        self.until(&format!("state {state}"), |e| e.state == state).await
+    }
+
+    pub fn pay(&self, outcome: Outcome) -> u64 {
+        let mo = self.sb.world().scan(self.pos_id).unwrap()["merchant_order_id"]
+            .as_u64()
+            .unwrap();
+        self.sb.world().pay(mo, outcome, None).unwrap();
+        mo
+    }
+
+    pub fn pos_is_empty(&self) -> bool {
+        self.sb.world().orders.is_empty()
+    }
+}
+
+#[tokio::test]
+async fn approved() {
+    let mut k = counter().await;
+    let sale = k.register.charge(&cart("1500.50", 2)).await.unwrap();
+    assert_eq!(sale.state, SaleState::Waiting);
+    assert_eq!(sale.total.to_string(), "3001.00");
+    k.until("waiting", |e| e.progress == Progress::WaitingForCustomer).await;
+    k.pay(Outcome::Approved);
+    let paid = k.until_state(SaleState::Paid).await;
+    assert_eq!(
+        paid.progress,
+        Progress::Paid {
+            paid: parse_amount("3001").unwrap()
+        }
+    );
+    let journaled = k.register.journal().get(sale.id).unwrap();
+    assert_eq!(journaled.paid_amount.unwrap().to_string(), "3001");
+    assert_eq!(journaled.payment_ids.len(), 1);
+    assert!(k.pos_is_empty());
+    let steps: Vec<SaleState> = k
+        .register
+        .journal()
+        .changes(sale.id)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.state)
+        .collect();
+    assert_eq!(steps, [SaleState::Creating, SaleState::Waiting, SaleState::Paid]);
+}
+
+#[tokio::test]
+async fn rejected_then_approved() {
+    let mut k = counter().await;
+    k.register.charge(&cart("100", 1)).await.unwrap();
+    let mo = k.pay(Outcome::Rejected);
+    k.until("rejected", |e| {
+        e.progress == Progress::PaymentRejected && e.state == SaleState::Waiting
+    })
+    .await;
+    k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    k.until_state(SaleState::Paid).await;
+}
+
+#[tokio::test]
+async fn two_scans_then_pay() {
+    let mut k = counter().await;
+    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    k.sb.world().scan(k.pos_id).unwrap();
+    k.until("scanned", |e| e.progress == Progress::Scanned).await;
+    k.pay(Outcome::Approved);
+    k.until_state(SaleState::Paid).await;
+    assert_eq!(k.register.journal().get(sale.id).unwrap().merchant_order_ids.len(), 2);
+}
+
+#[tokio::test]
+async fn partial_payment_is_shown_then_the_rest_closes_it() {
+    let mut k = counter().await;
+    k.register.charge(&cart("100", 1)).await.unwrap();
+    let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
+        .as_u64()
+        .unwrap();
+    k.sb.world()
+        .pay(mo, Outcome::Partial, Some(parse_amount("30").unwrap()))
+        .unwrap();
+    let e = k
+        .until("partial", |e| matches!(e.progress, Progress::PartiallyPaid { .. }))
+        .await;
+    assert_eq!(
+        e.progress,
+        Progress::PartiallyPaid {
+            paid: parse_amount("30").unwrap()
+        }
+    );
+    assert_eq!(e.state, SaleState::Waiting);
+    k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    let paid = k.until_state(SaleState::Paid).await;
+    assert_eq!(
+        paid.progress,
+        Progress::Paid {
+            paid: parse_amount("100").unwrap()
+        }
+    );
+}
+
+#[tokio::test]
+async fn over_payment_is_reported_not_hidden() {
+    let mut k = counter().await;
+    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
+        .as_u64()
+        .unwrap();
+    k.sb.world()
+        .pay(mo, Outcome::Approved, Some(parse_amount("120").unwrap()))
+        .unwrap();
+    k.until_state(SaleState::Paid).await;
+    let last = k.register.journal().changes(sale.id).unwrap().pop().unwrap();
+    assert_eq!(last.detail, "paid 120.00 ARS: 20.00 more than the total");
+}
+
+#[tokio::test]
+async fn cancel_before_scan() {
+    let mut k = counter().await;
+    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    k.register.cancel(sale.id).unwrap();
+    k.until_state(SaleState::Cancelled).await;
+    assert!(k.pos_is_empty());
+    let routes: Vec<String> = k.sb.requests().into_iter().map(|r| r.route).collect();
+    let delete = routes.iter().rposition(|r| r == "delete_order").unwrap();
+    assert!(
+        routes[delete..].contains(&"search_merchant_orders".to_string()),
+        "a last search after the delete"
+    );
+    // A cancelled sale cannot be cancelled again, and the register is free.
+    assert!(matches!(
+        k.register.cancel(sale.id),
+        Err(RegisterError::NotCancellable { .. })
+    ));
+    k.register.charge(&cart("5", 1)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_payment_racing_the_cancel_wins() {
+    let mut k = counter().await;
+    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
+        .as_u64()
+        .unwrap();
+    // The delete is slow; the customer's payment lands while it is on its way.
+    k.sb.add_fault(FaultRule::next("delete_order", Fault::Delay { ms: 300 }, 1));
+    k.register.cancel(sale.id).unwrap();
+    k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    let paid = k
+        .until("paid or cancelled", |e| {
+            e.state.is_settled() || e.state == SaleState::Cancelled
+        })
+        .await;
+    assert_eq!(paid.state, SaleState::Paid);
+    assert!(!paid.late);
+}
+
+#[tokio::test]
+async fn a_payment_after_the_cancel_is_found_late() {
+    let mut k = counter().await;
+    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
+        .as_u64()
+        .unwrap();
+    k.register.cancel(sale.id).unwrap();
+    k.until_state(SaleState::Cancelled).await;
+    // The customer had scanned before the cancel and pays from the phone afterwards.
+    k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    let late = k.until_state(SaleState::Paid).await;
+    assert!(late.late);
+    assert!(k.register.journal().get(sale.id).unwrap().late);
+}
+
+#[tokio::test]
+async fn expiry_without_payment() {
+    let mut k = counter().await;
+    k.register.charge(&cart("100", 1)).await.unwrap();
+    k.sb.world().advance(601);
+    k.until_state(SaleState::Expired).await;
+    assert!(k.pos_is_empty());
+}
+
+#[tokio::test]
+async fn expiry_with_a_last_moment_payment() {
+    let mut k = counter().await;
+    k.register.charge(&cart("100", 1)).await.unwrap();
+    // The customer scans ten seconds before the order expires and is still paying after.
+    k.sb.world().advance(590);
+    let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
+        .as_u64()
+        .unwrap();
+    k.sb.add_fault(FaultRule::next("delete_order", Fault::Delay { ms: 300 }, 1));
+    k.sb.world().advance(11);
+    k.until_state(SaleState::Expiring).await;
+    k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    let end = k
+        .until("an end", |e| {
+            e.state == SaleState::Paid || e.state == SaleState::Expired
+        })
+        .await;
+    assert_eq!(end.state, SaleState::Paid);
+}
+
+#[tokio::test]
+async fn server_errors_and_rate_limits_in_every_step() {
+    let mut k = counter().await;
+    // Create: a 500 is retried by the client.
+    k.sb.add_fault(FaultRule::next("create_order", Fault::Status { status: 500 }, 1));
+    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    assert_eq!(sale.state, SaleState::Waiting);
+    // Search: more 429s than the client retries; the watcher says so and keeps going.
+    k.sb.add_fault(FaultRule::next(
+        "search_merchant_orders",
+        Fault::RateLimit { retry_after: 0 },
+        5,
+    ));
+    k.until("trouble", |e| matches!(e.progress, Progress::ConnectionTrouble { .. }))
+        .await;
+    k.until("back", |e| e.progress == Progress::WaitingForCustomer).await;
+    // Delete: 503s beyond the client's retries; the cancel completes once they stop.
+    k.sb.add_fault(FaultRule::next("delete_order", Fault::Status { status: 503 }, 5));
+    k.register.cancel(sale.id).unwrap();
+    k.until_state(SaleState::Cancelled).await;
+    assert!(k.pos_is_empty());
+}
+
+#[tokio::test]
+async fn a_create_that_cannot_get_through_keeps_trying_then_waits() {
+    let mut k = counter().await;
+    k.sb.add_fault(FaultRule::next("create_order", Fault::Status { status: 503 }, 4));
+    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    assert_eq!(sale.state, SaleState::Creating);
+    assert!(sale.last_error.is_some());
+    k.until_state(SaleState::Waiting).await;
+    k.pay(Outcome::Approved);
+    k.until_state(SaleState::Paid).await;
+}
+
+#[tokio::test]
+async fn a_refused_create_fails_the_sale_and_keeps_nothing_on_the_pos() {
+    let k = counter().await;
+    let mut config = k.register.config().clone();
+    config.pos_external_id = "NOSUCHPOS".into();
+    let r = Register::new(client(&k.sb), k.register.journal().clone(), config, k.sb.clock());
+    let e = r.charge(&cart("100", 1)).await.unwrap_err();
+    assert!(
+        matches!(e.api(), Some(qr_cashier::mercadopago::ApiError::NotFound(_))),
+        "{e:?}"
+    );
+    let failed = r.journal().in_states(&[SaleState::Failed]).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].last_error.as_deref().unwrap().contains("not found"));
+    assert!(k.pos_is_empty());
+}
+
+#[tokio::test]
+async fn a_second_charge_while_one_waits_is_refused() {
+    let k = counter().await;
+    let first = k.register.charge(&cart("100", 1)).await.unwrap();
+    let e = k.register.charge(&cart("5", 1)).await.unwrap_err();
+    assert!(
+        matches!(e, RegisterError::Busy { sale_id } if sale_id == first.id),
+        "{e:?}"
+    );
+    assert_eq!(
+        k.sb.world().orders.values().next().unwrap().external_reference,
+        first.external_reference
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_cart_sends_nothing_and_journals_nothing() {
+    let k = counter_with("MLC", quick_schedule(), None).await;
+    let before = k.sb.requests().len();
+    let e = k.register.charge(&cart("990.50", 1)).await.unwrap_err();
+    assert!(matches!(
+        e,
+        RegisterError::Cart(qr_cashier::sale::CartError::TooManyDecimals {
+            currency: Currency::Clp,
+            ..
+        })
+    ));
+    assert!(matches!(
+        k.register.charge(&Cart::default()).await,
+        Err(RegisterError::Cart(_))
+    ));
+    assert_eq!(k.sb.requests().len(), before);
+    assert!(k.register.journal().in_states(&SaleState::ALL).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_notification_cue_shortens_the_wait() {
+    // Polls every 30 s: only the notification can bring the payment in quickly.
+    let slow = PollSchedule {
+        fast: Duration::from_secs(30),
+        medium: Duration::from_secs(30),
+        slow: Duration::from_secs(30),
+        ..quick_schedule()
+    };
+    let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut k = counter_with("MLA", slow, Some(ipn.url())).await;
+    ipn.serve(k.register.clone());
+    k.register.charge(&cart("100", 1)).await.unwrap();
+    k.until("waiting", |e| e.progress == Progress::WaitingForCustomer).await;
+    let searches = |sb: &Sandbox| {
+        sb.requests()
+            .iter()
+            .filter(|r| r.route == "search_merchant_orders")
+            .count()
+    };
+    let before = searches(&k.sb);
+    k.pay(Outcome::Approved);
+    let started = std::time::Instant::now();
+    k.until_state(SaleState::Paid).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "the payment came in with the 30 s poll, not the cue"
+    );
+    assert!(searches(&k.sb) - before <= 3, "woken searches only");
+}
