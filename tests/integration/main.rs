@@ -2,6 +2,7 @@
 
 mod commands;
 mod contract;
+mod crash;
 mod fixtures;
 mod sale_life;
 mod support;

@@ -1,0 +1,180 @@
+//! Runs a register headless on a journal, for the crash tests and the soak: the process that
+//! gets killed with SIGKILL and started again.
+//!
+//! `register-worker --base-url URL --user-id N --pos EXT --journal FILE [--ttl-secs S]
+//!  [--charge PRICE] [--cancel-when-waiting] [--pause-at STATE] [--hammer N]`
+//!
+//! The token comes from `QR_CASHIER_TOKEN` (never an argument: process arguments are visible
+//! to every user). It prints `step <state> <sale>` after each journaled step, `paused` when it
+//! stops at `--pause-at`, and `idle` when no sale is left to watch (then it exits).
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use qr_cashier::mercadopago::{Client, Config, RetryPolicy};
+use qr_cashier::money::parse_amount;
+use qr_cashier::register::{PollSchedule, Register, RegisterConfig, StepHook};
+use qr_cashier::sale::{Cart, CartLine, Journal, SaleState};
+
+#[derive(Default)]
+struct Args {
+    base_url: String,
+    user_id: u64,
+    pos: String,
+    journal: String,
+    ttl_secs: u64,
+    charge: Option<String>,
+    cancel_when_waiting: bool,
+    pause_at: Option<SaleState>,
+    hammer: Option<u64>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        ttl_secs: 600,
+        ..Default::default()
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| die(&format!("{flag} needs a value")));
+        match flag.as_str() {
+            "--base-url" => a.base_url = value(),
+            "--user-id" => a.user_id = value().parse().unwrap_or_else(|_| die("bad --user-id")),
+            "--pos" => a.pos = value(),
+            "--journal" => a.journal = value(),
+            "--ttl-secs" => a.ttl_secs = value().parse().unwrap_or_else(|_| die("bad --ttl-secs")),
+            "--charge" => a.charge = Some(value()),
+            "--pause-at" => a.pause_at = Some(value().parse::<SaleState>().unwrap_or_else(|e: String| die(&e))),
+            "--hammer" => a.hammer = Some(value().parse().unwrap_or_else(|_| die("bad --hammer"))),
+            "--cancel-when-waiting" => a.cancel_when_waiting = true,
+            other => die(&format!("unknown argument {other}")),
+        }
+    }
+    a
+}
+
+fn die(msg: &str) -> ! {
+    eprintln!("register-worker: {msg}");
+    std::process::exit(2)
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn cart(price: &str) -> Cart {
+    let unit_price = parse_amount(price).unwrap_or_else(|e| die(&e.to_string()));
+    Cart {
+        lines: vec![CartLine {
+            sku: None,
+            title: "Soak item".into(),
+            description: None,
+            unit_price,
+            quantity: 1,
+        }],
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let journal = Arc::new(Journal::open(a.journal.as_ref()).unwrap_or_else(|e| die(&e.to_string())));
+    if let Some(n) = a.hammer {
+        // Journal writes as fast as they go, to be killed in the middle of one.
+        let checked = cart("10").check(qr_cashier::money::Currency::Ars).unwrap();
+        for _ in 0..n {
+            let s = journal
+                .begin_sale(&a.pos, a.user_id, &checked, chrono::Utc::now())
+                .unwrap_or_else(|e| die(&e.to_string()));
+            let _ = journal.transition(
+                s.id,
+                &[SaleState::Creating],
+                SaleState::Failed,
+                "hammer",
+                Default::default(),
+                chrono::Utc::now(),
+            );
+        }
+        say("idle");
+        return;
+    }
+    let token = std::env::var("QR_CASHIER_TOKEN").unwrap_or_else(|_| die("QR_CASHIER_TOKEN is not set"));
+    let mut config = Config::new(&a.base_url, token.into());
+    config.retry = RetryPolicy {
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(100),
+        ..Default::default()
+    };
+    config.request_timeout = Duration::from_secs(3);
+    let client = Client::new(config).unwrap_or_else(|e| die(&e.to_string()));
+    let schedule = PollSchedule {
+        fast: Duration::from_millis(50),
+        medium: Duration::from_millis(50),
+        slow: Duration::from_millis(50),
+        late_every: Duration::from_millis(50),
+        late_for: Duration::ZERO,
+        max_backoff: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let me = client.me().await.unwrap_or_else(|e| die(&e.to_string()));
+    let currency = me
+        .site_id
+        .parse::<qr_cashier::money::Site>()
+        .unwrap_or_else(|e| die(&e.to_string()))
+        .currency();
+    let register_config = RegisterConfig {
+        user_id: a.user_id,
+        pos_external_id: a.pos.clone(),
+        currency,
+        order_ttl: Duration::from_secs(a.ttl_secs),
+        notification_url: None,
+        schedule,
+    };
+    let pause_at = a.pause_at;
+    let hook: StepHook = Arc::new(move |sale| {
+        say(&format!("step {} {}", sale.state, sale.id));
+        if Some(sale.state) == pause_at {
+            say("paused");
+            // Stopped right after the journal write, before the request it announces.
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+    });
+    let register = Register::with_hook(
+        client,
+        journal,
+        register_config,
+        qr_cashier::register::system_clock(),
+        Some(hook),
+    );
+    let mut events = register.subscribe();
+    let resumed = register.recover().unwrap_or_else(|e| die(&e.to_string()));
+    say(&format!("resumed {resumed}"));
+    if let Some(price) = &a.charge {
+        match register.charge(&cart(price)).await {
+            Ok(sale) => say(&format!("charged {}", sale.id)),
+            Err(e) => say(&format!("refused {e}")),
+        }
+    }
+    loop {
+        tokio::select! {
+            e = events.recv() => {
+                if let Ok(e) = e {
+                    if a.cancel_when_waiting && e.state == SaleState::Waiting {
+                        let _ = register.cancel(e.sale_id);
+                    }
+                }
+            }
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                if register.watched().is_empty() {
+                    say("idle");
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Crash tests: a real child process runs the register and is killed with SIGKILL right after
+//! a journaled step (before the request it announces), then started again on the same journal.
+//! The sandbox's truth is the judge: no paid sale shown unpaid, no second order for a sale, no
+//! order left on the POS for a finished sale.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use qr_cashier::sale::{Journal, SaleState};
+use qr_cashier::sandbox::{Outcome, Sandbox};
+
+use crate::support::*;
+
+struct Worker {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Worker {
+    fn start(sb: &Sandbox, journal: &Path, extra: &[&str]) -> Worker {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_register-worker"))
+            .args([
+                "--base-url",
+                sb.base_url(),
+                "--user-id",
+                &sb.account.user_id.to_string(),
+                "--pos",
+                "CAJA1",
+            ])
+            .arg("--journal")
+            .arg(journal)
+            .args(extra)
+            .env("QR_CASHIER_TOKEN", &sb.account.token)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("register-worker starts");
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Worker { child, lines }
+    }
+
+    /// Waits (without blocking the sandbox's runtime) for a line starting with `prefix`.
+    async fn expect(&mut self, prefix: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.lines.try_recv() {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => {}
+                Err(mpsc::TryRecvError::Empty) => {
+                    assert!(std::time::Instant::now() < deadline, "the worker never said {prefix:?}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => panic!("the worker ended before saying {prefix:?}"),
+            }
+        }
+    }
+
+    fn kill9(mut self) {
+        let status = Command::new("kill")
+            .arg("-KILL")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.child.wait().unwrap();
+    }
+
+    async fn finish(mut self) {
+        self.expect("idle").await;
+        self.child.wait().unwrap();
+    }
+}
+
+async fn setup() -> (Sandbox, u64, tempfile::TempDir, PathBuf) {
+    let sb = sandbox("MLA").await;
+    let (_, pos_id) = register_pos(&sb, &client(&sb), "CAJA1").await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    (sb, pos_id, dir, journal)
+}
+
+/// The sandbox's truth against the journal, for the one sale in it.
+fn judge(sb: &Sandbox, journal: &Path, expected: SaleState) {
+    let j = Journal::open(journal).unwrap();
+    let sales = j.in_states(&SaleState::ALL).unwrap();
+    assert_eq!(sales.len(), 1, "one sale");
+    let sale = &sales[0];
+    assert_eq!(sale.state, expected, "{:?}", j.changes(sale.id).unwrap());
+    let w = sb.world();
+    let paid_there = w.merchant_orders.values().any(|m| {
+        m.external_reference == sale.external_reference && m.status == qr_cashier::sandbox::world::MoStatus::Closed
+    });
+    assert_eq!(
+        paid_there,
+        sale.state == SaleState::Paid,
+        "the journal and Mercado Pago agree on the money"
+    );
+    assert!(w.orders.is_empty(), "no order left on the POS for a finished sale");
+    let preferences: std::collections::HashSet<&str> = w
+        .merchant_orders
+        .values()
+        .filter(|m| m.external_reference == sale.external_reference)
+        .map(|m| m.preference_id.as_str())
+        .collect();
+    assert!(preferences.len() <= 1, "one order per sale: {preferences:?}");
+}
+
+#[tokio::test]
+async fn killed_after_journaling_creating_the_restart_sends_the_order_and_the_sale_is_paid() {
+    let (sb, pos_id, _dir, journal) = setup().await;
+    let w = Worker::start(&sb, &journal, &["--charge", "250", "--pause-at", "creating"]);
+    let mut w = w;
+    w.expect("paused").await;
+    w.kill9();
+    assert!(sb.world().orders.is_empty(), "killed before the order was sent");
+    let mut w = Worker::start(&sb, &journal, &[]);
+    w.expect("step waiting").await;
+    assert_eq!(sb.world().orders_created, 1);
+    let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
+    sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    w.finish().await;
+    judge(&sb, &journal, SaleState::Paid);
+}
+
+#[tokio::test]
+async fn killed_while_waiting_a_payment_made_meanwhile_is_found_without_a_second_order() {
+    let (sb, pos_id, _dir, journal) = setup().await;
+    let mut w = Worker::start(&sb, &journal, &["--charge", "250", "--pause-at", "waiting"]);
+    w.expect("paused").await;
+    w.kill9();
+    let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
+    sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    Worker::start(&sb, &journal, &[]).finish().await;
+    assert_eq!(sb.world().orders_created, 1, "no second order for the sale");
+    judge(&sb, &journal, SaleState::Paid);
+}
+
+#[tokio::test]
+async fn killed_after_journaling_cancelling_the_restart_withdraws_the_order() {
+    let (sb, _pos_id, _dir, journal) = setup().await;
+    let mut w = Worker::start(
+        &sb,
+        &journal,
+        &["--charge", "250", "--ttl-secs", "3", "--cancel-when-waiting", "--pause-at", "cancelling"],
+    );
+    w.expect("paused").await;
+    w.kill9();
+    assert_eq!(sb.world().orders.len(), 1, "killed before the delete");
+    Worker::start(&sb, &journal, &[]).finish().await;
+    judge(&sb, &journal, SaleState::Cancelled);
+}
+
+#[tokio::test]
+async fn killed_after_journaling_expiring_a_payment_made_meanwhile_wins() {
+    let (sb, pos_id, _dir, journal) = setup().await;
+    let mut w = Worker::start(
+        &sb,
+        &journal,
+        &["--charge", "250", "--ttl-secs", "1", "--pause-at", "expiring"],
+    );
+    let mo = {
+        w.expect("step waiting").await;
+        sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap()
+    };
+    w.expect("paused").await;
+    w.kill9();
+    // The customer had scanned in time and pays while the register is down.
+    sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    Worker::start(&sb, &journal, &[]).finish().await;
+    judge(&sb, &journal, SaleState::Paid);
+}
+
+#[tokio::test]
+async fn killed_after_journaling_expiring_with_no_payment_the_sale_expires_cleanly() {
+    let (sb, _pos_id, _dir, journal) = setup().await;
+    let mut w = Worker::start(
+        &sb,
+        &journal,
+        &["--charge", "250", "--ttl-secs", "1", "--pause-at", "expiring"],
+    );
+    w.expect("paused").await;
+    w.kill9();
+    Worker::start(&sb, &journal, &[]).finish().await;
+    judge(&sb, &journal, SaleState::Expired);
+}
+
+#[tokio::test]
+async fn killed_after_the_payment_is_journaled_nothing_changes_on_restart() {
+    let (sb, pos_id, _dir, journal) = setup().await;
+    let mut w = Worker::start(&sb, &journal, &["--charge", "250", "--pause-at", "paid"]);
+    w.expect("step waiting").await;
+    let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
+    sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    w.expect("paused").await;
+    w.kill9();
+    let mut again = Worker::start(&sb, &journal, &[]);
+    assert_eq!(again.expect("resumed").await, "resumed 0");
+    again.finish().await;
+    judge(&sb, &journal, SaleState::Paid);
+}
+
+#[tokio::test]
+async fn the_journal_survives_a_kill_in_the_middle_of_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    for round in 0..3 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_register-worker"))
+            .args(["--user-id", "1", "--pos", "CAJA1", "--hammer", "100000", "--journal"])
+            .arg(&journal)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300 + 150 * round));
+        Command::new("kill")
+            .arg("-KILL")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        child.wait().unwrap();
+        let j = Journal::open(&journal).expect("the journal opens and passes its check after a kill");
+        let sales = j.in_states(&SaleState::ALL).unwrap();
+        assert!(!sales.is_empty(), "round {round}: the worker wrote something");
+        for s in sales.iter().rev().take(50) {
+            let steps = j.changes(s.id).unwrap();
+            assert_eq!(steps[0].state, SaleState::Creating, "each sale has its first step");
+            assert_eq!(
+                steps.last().unwrap().state,
+                s.state,
+                "the last step is the sale's state"
+            );
+        }
+    }
+}
