@@ -1,9 +1,20 @@
+/// The app's commands: each gets an `allow-<command>` permission, and the capability files
+/// grant each window exactly the ones it needs.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "subscribe",
+    "quote",
+    "charge",
+    "cancel",
+    "check_now",
+    "current_sale",
+    "register_qr",
+    "find_products",
+    "demo_customer",
+    "open_customer_display",
+];
+
 fn main() {
-    // Generates an `allow-<command>` permission per app command; the capability file grants
-    // the window exactly these.
-    let commands: &[&str] = &["app_info", "subscribe"];
-    tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
-    )
-    .expect("tauri build step failed");
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step failed");
 }

@@ -6,16 +6,21 @@
 //! - [`sale`]: the cart, a sale's states and the journal that records them;
 //! - [`register`]: one sale's life (charge, watch, cancel, recover), driven by the poller;
 //! - [`vault`]: the access token in the OS keyring;
+//! - [`settings`], [`paths`]: the register's settings file and folders;
+//! - [`counter`]: a whole checkout station put together, on the demo sandbox or a real account;
 //! - [`sandbox`]: a local Mercado Pago for demo mode and every test.
 //!
 //! [`desktop`] is the Tauri shell: commands, events, windows. Only it imports `tauri`.
 
+pub mod counter;
 pub mod desktop;
 pub mod mercadopago;
 pub mod money;
+pub mod paths;
 pub mod register;
 pub mod sale;
 pub mod sandbox;
+pub mod settings;
 pub mod vault;
 
 pub use desktop::run;

@@ -181,6 +181,37 @@ pub enum MoneyError {
     NotAnAmount(String),
 }
 
+/// An amount as people in the currency's country write it: `$ 1.234,50` (ARS), `R$ 1.234,50`
+/// (BRL), `$1,234.50` (MXN), `$ 1.234` (CLP, COP), `S/ 1,234.50` (PEN).
+pub fn format(amount: Decimal, currency: Currency) -> String {
+    let (symbol, thousands, decimal) = match currency {
+        Currency::Ars | Currency::Uyu => ("$ ", '.', ','),
+        Currency::Brl => ("R$ ", '.', ','),
+        Currency::Clp | Currency::Cop => ("$ ", '.', ','),
+        Currency::Mxn => ("$", ',', '.'),
+        Currency::Pen => ("S/ ", ',', '.'),
+    };
+    let text = currency.rescale(amount.round_dp(currency.decimals())).abs().to_string();
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(thousands);
+        }
+        grouped.push(ch);
+    }
+    let sign = if amount.is_sign_negative() && !amount.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{symbol}{grouped}")
+    } else {
+        format!("{sign}{symbol}{grouped}{decimal}{frac}")
+    }
+}
+
 /// Parses an amount typed by a person or sent by the UI: digits with an optional `.` decimal
 /// part. Rejects exponents, `NaN`, infinities and separators, which never mean money here.
 pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
@@ -280,6 +311,20 @@ mod tests {
                 "{site} refused {good}"
             );
         }
+    }
+
+    #[test]
+    fn amounts_read_as_each_country_writes_them() {
+        let a = parse_amount("1234.5").unwrap();
+        assert_eq!(format(a, Currency::Ars), "$ 1.234,50");
+        assert_eq!(format(a, Currency::Brl), "R$ 1.234,50");
+        assert_eq!(format(a, Currency::Mxn), "$1,234.50");
+        assert_eq!(format(a, Currency::Pen), "S/ 1,234.50");
+        assert_eq!(format(a, Currency::Uyu), "$ 1.234,50");
+        assert_eq!(format(parse_amount("1234").unwrap(), Currency::Clp), "$ 1.234");
+        assert_eq!(format(parse_amount("1234567").unwrap(), Currency::Cop), "$ 1.234.567");
+        assert_eq!(format(parse_amount("5").unwrap(), Currency::Ars), "$ 5,00");
+        assert_eq!(format(parse_amount("123").unwrap(), Currency::Clp), "$ 123");
     }
 
     #[test]

@@ -1,28 +1,494 @@
-// The cashier page. Talks to Rust only through `invoke` and the event channel.
+// The counter page. Talks to Rust only through `invoke` and the event channel; amounts are
+// priced and formatted by Rust (the page never does arithmetic on money).
 "use strict";
 
 const { invoke, Channel } = window.__TAURI__.core;
 const $ = (id) => document.getElementById(id);
+const t = (key, params) => I18N.t(key, params);
+
+const state = {
+  info: null,
+  lines: [],          // [{sku, title, unitPrice: "1234.50", quantity}]
+  quote: null,        // what Rust said of the cart
+  results: [],
+  selected: -1,
+  sale: null,         // the sale on screen: {id, state, total, expiresAt}
+  progress: null,     // the last progress for it
+  qr: null,
+};
+
+// ---------- start ----------
 
 async function start() {
   const info = await invoke("app_info");
+  state.info = info;
+  I18N.pick(localStorage.getItem("language") || info.language);
+  $("language").value = I18N.lang;
+  I18N.apply(document);
   $("version").textContent = "v" + info.version;
-  $("mode").textContent = info.mode === "demo" ? "Demo" : "";
   $("data-dir").textContent = info.dataDir;
+  $("station").textContent = [info.storeName, info.posName].filter(Boolean).join(" · ");
+  $("mode").hidden = info.mode !== "demo";
+  $("phone").hidden = info.mode !== "demo";
+  if (info.notice) {
+    $("notice").textContent = info.notice;
+    $("notice").hidden = false;
+  }
 
   const channel = new Channel();
   channel.onmessage = onEvent;
   await invoke("subscribe", { onEvent: channel });
+
+  loadQr();
+  const open = await invoke("current_sale");
+  if (open) showSale(open);
+  renderCart();
+  focusScan();
 }
+
+async function loadQr() {
+  try {
+    state.qr = await invoke("register_qr");
+    $("qr").src = state.qr;
+    $("qr-idle").src = state.qr;
+  } catch (e) {
+    showNotice(I18N.error(e));
+  }
+}
+
+function showNotice(text) {
+  $("notice").textContent = text;
+  $("notice").hidden = !text;
+}
+
+// ---------- events from Rust ----------
 
 function onEvent(event) {
   if (event.type === "ready") {
     $("link").dataset.state = "ok";
-    $("link").textContent = "Connected";
+    $("link").dataset.i18n = "link.connected";
+    $("link").textContent = t("link.connected");
+    return;
+  }
+  if (event.type !== "sale") return;
+  if (event.state === "paid" && event.late) showLate(event);
+  if (!state.sale || state.sale.id !== event.saleId) {
+    // A sale of this register that the screen does not show (resumed, or found late).
+    if (event.state === "paid" && event.late) return;
+    if (["creating", "waiting", "cancelling", "expiring"].includes(event.state)) {
+      showSale({ id: event.saleId, state: event.state, total: event.total, expiresAt: event.expiresAt });
+    } else {
+      return;
+    }
+  }
+  state.sale.state = event.state;
+  if (event.expiresAt) state.sale.expiresAt = event.expiresAt;
+  state.progress = event;
+  renderPay();
+}
+
+function showLate(event) {
+  const when = t(state.sale && state.sale.id === event.saleId && state.sale.state === "expired" ? "late.when.expired" : "late.when.cancelled");
+  $("late").textContent = t("late.banner", { id: event.saleId, paid: event.paid || event.total, when });
+  $("late").hidden = false;
+}
+
+// ---------- the cart ----------
+
+function addLine(line) {
+  const same = state.lines.find((l) => l.sku && l.sku === line.sku && l.unitPrice === line.unitPrice);
+  if (same) same.quantity += line.quantity;
+  else state.lines.push(line);
+  renderCart();
+}
+
+async function renderCart() {
+  const body = $("lines");
+  body.replaceChildren();
+  $("cart-empty").hidden = state.lines.length > 0;
+  let quote = null;
+  let error = null;
+  if (state.lines.length > 0) {
+    try {
+      quote = await invoke("quote", { lines: state.lines });
+    } catch (e) {
+      error = e;
+    }
+  }
+  state.quote = quote;
+  state.lines.forEach((line, i) => {
+    const tr = document.createElement("tr");
+    tr.dataset.testid = `line-${i + 1}`;
+    if (error && error.line === i + 1) tr.className = "bad";
+    const title = document.createElement("td");
+    title.textContent = line.title; // text, never HTML
+    title.dataset.testid = `line-title-${i + 1}`;
+    const qtyCell = document.createElement("td");
+    qtyCell.className = "num";
+    const qty = document.createElement("input");
+    qty.className = "qty";
+    qty.type = "number";
+    qty.min = "1";
+    qty.value = line.quantity;
+    qty.dataset.testid = `qty-${i + 1}`;
+    qty.setAttribute("aria-label", t("cart.col.qty"));
+    qty.addEventListener("change", () => {
+      line.quantity = Number.parseInt(qty.value, 10);
+      if (!Number.isFinite(line.quantity)) line.quantity = 0;
+      renderCart();
+    });
+    qty.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        qty.blur();
+        focusScan();
+      }
+    });
+    qtyCell.append(qty);
+    const unit = document.createElement("td");
+    unit.className = "num";
+    unit.textContent = quote ? quote.unitPrices[i] : line.unitPrice;
+    const sub = document.createElement("td");
+    sub.className = "num";
+    sub.dataset.testid = `line-total-${i + 1}`;
+    sub.textContent = quote ? quote.lineTotals[i] : "–";
+    const rm = document.createElement("td");
+    const btn = document.createElement("button");
+    btn.type = "button";
+    btn.textContent = "✕";
+    btn.title = t("cart.remove");
+    btn.setAttribute("aria-label", `${t("cart.remove")} ${line.title}`);
+    btn.dataset.testid = `remove-${i + 1}`;
+    btn.addEventListener("click", () => {
+      state.lines.splice(i, 1);
+      renderCart();
+      focusScan();
+    });
+    rm.append(btn);
+    tr.append(title, qtyCell, unit, sub, rm);
+    body.append(tr);
+  });
+  $("total").textContent = quote ? quote.total : "–";
+  $("items").textContent = quote ? t("cart.items", { n: quote.items }) : "";
+  showCartError(error);
+  $("charge").disabled = !quote || !!state.sale && isOpen(state.sale.state);
+}
+
+function showCartError(error) {
+  $("cart-error").hidden = !error;
+  $("cart-error").textContent = error ? I18N.error(error) : "";
+}
+
+function clearCart() {
+  state.lines = [];
+  renderCart();
+  focusScan();
+}
+
+// ---------- scanning and search ----------
+
+let searchTimer = null;
+
+async function search(text) {
+  const q = text.trim();
+  if (!q) {
+    state.results = [];
+    renderResults();
+    return [];
+  }
+  try {
+    state.results = await invoke("find_products", { query: q });
+  } catch (e) {
+    state.results = [];
+    showCartError(e);
+  }
+  state.selected = state.results.length ? 0 : -1;
+  renderResults();
+  return state.results;
+}
+
+function renderResults() {
+  const list = $("results");
+  list.replaceChildren();
+  const text = $("scan").value.trim();
+  list.hidden = !text;
+  if (!text) return;
+  if (!state.results.length) {
+    const li = document.createElement("li");
+    li.textContent = t("results.none");
+    li.className = "muted";
+    list.append(li);
+    return;
+  }
+  state.results.forEach((p, i) => {
+    const li = document.createElement("li");
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", String(i === state.selected));
+    li.dataset.testid = `result-${p.sku}`;
+    const sku = document.createElement("span");
+    sku.className = "sku";
+    sku.textContent = p.sku;
+    const name = document.createElement("span");
+    name.textContent = p.name;
+    const price = document.createElement("span");
+    price.className = "price";
+    price.textContent = p.priceText;
+    li.append(sku, name, price);
+    li.addEventListener("click", () => pick(p));
+    list.append(li);
+  });
+}
+
+function pick(product) {
+  addLine({ sku: product.sku, title: product.name, unitPrice: product.price, quantity: 1 });
+  $("scan").value = "";
+  state.results = [];
+  renderResults();
+  focusScan();
+}
+
+// Enter in the scan field: an exact SKU (a scanner) or the one match adds the product.
+async function submitScan(text) {
+  const code = text.trim();
+  if (!code) return;
+  const found = await search(code);
+  const exact = found.find((p) => p.sku === code);
+  if (exact) return pick(exact);
+  if (found.length === 1) return pick(found[0]);
+  if (state.selected >= 0 && found[state.selected]) return pick(found[state.selected]);
+}
+
+// A barcode scanner types fast and ends with Enter: catch such a burst wherever the focus is.
+const burst = { text: "", last: 0 };
+function scannerBurst(e) {
+  const now = performance.now();
+  if (e.key === "Enter") {
+    const code = burst.text;
+    burst.text = "";
+    const field = document.activeElement;
+    // Barcodes (EAN-8/13, UPC, Code 128 SKUs) are 8 or more letters, digits or dashes.
+    if (/^[A-Za-z0-9-]{8,}$/.test(code) && field !== $("scan")) {
+      e.preventDefault();
+      // The burst landed in another field: take it back out of there.
+      if (field && typeof field.value === "string" && field.value.endsWith(code)) {
+        field.value = field.value.slice(0, -code.length);
+      }
+      submitScan(code);
+      return true;
+    }
+    return false;
+  }
+  if (e.key.length === 1) {
+    burst.text = now - burst.last < 50 ? burst.text + e.key : e.key;
+    burst.last = now;
+  }
+  return false;
+}
+
+function focusScan() {
+  if (!state.sale || !isOpen(state.sale.state)) $("scan").focus();
+}
+
+// ---------- charging and the waiting screen ----------
+
+function isOpen(s) {
+  return ["creating", "waiting", "cancelling", "expiring"].includes(s);
+}
+
+async function charge() {
+  if (!state.lines.length || (state.sale && isOpen(state.sale.state))) return;
+  $("charge").disabled = true;
+  try {
+    const sale = await invoke("charge", { lines: state.lines });
+    showSale(sale);
+  } catch (e) {
+    showCartError(e); // the cart stays as it was
+    $("charge").disabled = false;
   }
 }
 
+function showSale(sale) {
+  state.sale = { id: sale.id, state: sale.state, total: sale.total, expiresAt: sale.expiresAt };
+  state.progress = null;
+  $("late").hidden = true;
+  renderPay();
+}
+
+function progressText() {
+  const p = state.progress && state.progress.progress;
+  const s = state.sale.state;
+  if (!p) {
+    return s === "creating" ? t("progress.sending") : isOpen(s) ? t("progress.waiting_for_customer") : t(`progress.${s}`);
+  }
+  switch (p.kind) {
+    case "partially_paid":
+      return t("progress.partially_paid", { paid: state.progress.paid, total: state.progress.total });
+    case "paid":
+      return state.progress.paid && state.progress.paid !== state.sale.total
+        ? t("progress.paid_over", { paid: state.progress.paid })
+        : t("progress.paid");
+    case "failed":
+      return t("progress.failed", { message: p.message });
+    default:
+      return t(`progress.${p.kind}`);
+  }
+}
+
+function renderPay() {
+  const sale = state.sale;
+  const live = !!sale;
+  $("pay-idle").hidden = live;
+  $("pay-live").hidden = !live;
+  $("cart-side").classList.toggle("locked", live && isOpen(sale.state));
+  if (!live) {
+    $("pay").dataset.state = "idle";
+    return;
+  }
+  const kind = state.progress && state.progress.progress && state.progress.progress.kind;
+  $("pay").dataset.state =
+    sale.state === "paid" ? "paid"
+    : ["cancelled", "expired", "failed"].includes(sale.state) ? sale.state
+    : kind === "connection_trouble" ? "trouble"
+    : kind === "payment_rejected" ? "rejected"
+    : "waiting";
+  $("pay-sale").textContent = t("pay.sale", { id: sale.id });
+  $("pay-total").textContent = sale.total;
+  if (state.qr) $("qr").src = state.qr;
+  $("qr").hidden = !isOpen(sale.state);
+  $("pay-hint").hidden = !isOpen(sale.state);
+  $("status").textContent = progressText();
+  $("cancel").hidden = !isOpen(sale.state);
+  $("cancel").disabled = sale.state === "cancelling" || sale.state === "expiring";
+  $("check").hidden = !isOpen(sale.state);
+  $("new-sale").hidden = isOpen(sale.state);
+  renderCountdown();
+  if (!isOpen(sale.state)) {
+    if (sale.state === "paid") state.lines = [];
+    renderCart();
+    $("new-sale").focus();
+  }
+}
+
+function renderCountdown() {
+  const sale = state.sale;
+  if (!sale || sale.state !== "waiting" || !sale.expiresAt) {
+    $("countdown").textContent = "";
+    return;
+  }
+  const left = Math.max(0, Math.round((Date.parse(sale.expiresAt) - Date.now()) / 1000));
+  const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+  $("countdown").textContent = t("pay.expires", { time });
+}
+setInterval(renderCountdown, 1000);
+
+async function cancelSale() {
+  if (!state.sale || !isOpen(state.sale.state)) return;
+  try {
+    const sale = await invoke("cancel", { saleId: state.sale.id });
+    state.sale.state = sale.state;
+    renderPay();
+  } catch (e) {
+    $("status").textContent = I18N.error(e);
+  }
+}
+
+function newSale() {
+  if (state.sale && isOpen(state.sale.state)) return;
+  state.sale = null;
+  state.progress = null;
+  renderPay();
+  renderCart();
+  focusScan();
+}
+
+async function customer(action) {
+  $("phone-error").hidden = true;
+  try {
+    await invoke("demo_customer", { action });
+  } catch (e) {
+    $("phone-error").textContent = I18N.error(e);
+    $("phone-error").hidden = false;
+  }
+}
+
+// ---------- wiring ----------
+
+function wire() {
+  $("scan").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => search($("scan").value), 120);
+  });
+  $("scan").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      clearTimeout(searchTimer);
+      submitScan($("scan").value);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const n = state.results.length;
+      if (n) state.selected = (state.selected + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+      renderResults();
+    }
+  });
+  $("quick").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const title = $("quick-title").value.trim();
+    const price = $("quick-price").value.trim();
+    if (!title && !price) return;
+    addLine({ sku: null, title, unitPrice: price, quantity: 1 });
+    $("quick-title").value = "";
+    $("quick-price").value = "";
+    focusScan();
+  });
+  $("clear").addEventListener("click", clearCart);
+  $("qty").addEventListener("click", focusLastQuantity);
+  $("charge").addEventListener("click", charge);
+  $("cancel").addEventListener("click", cancelSale);
+  $("check").addEventListener("click", () => state.sale && invoke("check_now", { saleId: state.sale.id }));
+  $("new-sale").addEventListener("click", newSale);
+  $("late").addEventListener("click", () => ($("late").hidden = true));
+  $("customer-display").addEventListener("click", () => invoke("open_customer_display").catch((e) => showNotice(I18N.error(e))));
+  for (const b of document.querySelectorAll("#phone button")) b.addEventListener("click", () => customer(b.dataset.action));
+  $("language").addEventListener("change", () => {
+    I18N.pick($("language").value);
+    localStorage.setItem("language", I18N.lang);
+    I18N.apply(document);
+    renderCart();
+    if (state.sale) renderPay();
+    if ($("link").dataset.state === "ok") $("link").textContent = t("link.connected");
+  });
+  document.addEventListener("keydown", onKey);
+}
+
+function focusLastQuantity() {
+  const last = document.querySelector(`[data-testid="qty-${state.lines.length}"]`);
+  if (last) {
+    last.focus();
+    last.select();
+  }
+}
+
+function onKey(e) {
+  if (scannerBurst(e)) return;
+  const keys = {
+    F2: () => $("scan").focus(),
+    F3: () => $("quick-title").focus(),
+    F4: focusLastQuantity,
+    F5: () => state.sale && isOpen(state.sale.state) && invoke("check_now", { saleId: state.sale.id }),
+    F9: () => (!state.sale || !isOpen(state.sale.state)) && clearCart(),
+    F12: charge,
+    Escape: () => (state.sale && isOpen(state.sale.state) ? cancelSale() : ($("scan").value = "", search(""))),
+  };
+  if (keys[e.key]) {
+    e.preventDefault();
+    keys[e.key]();
+  } else if (e.key === "Enter" && state.sale && !isOpen(state.sale.state) && document.activeElement === $("new-sale")) {
+    e.preventDefault();
+    newSale();
+  }
+}
+
+wire();
 start().catch((e) => {
   $("link").dataset.state = "error";
-  $("link").textContent = String(e && e.message ? e.message : e);
+  $("link").textContent = I18N.error(e);
 });

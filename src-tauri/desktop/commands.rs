@@ -1,19 +1,69 @@
-//! The commands the page may invoke. Each translates to the core and back; errors reach the
-//! page as `{kind, message}`.
+//! The commands the page may invoke. Each translates to the core and back.
 
-use serde::Serialize;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
 
+use super::error::CommandError;
 use super::AppState;
+use crate::counter::{Counter, CustomerAction, Mode};
+use crate::money::{format, parse_amount, Currency};
+use crate::register::{Progress, SaleEvent};
+use crate::sale::{Cart, CartError, CartLine, Product, Sale, SaleId, SaleState};
+
+type Result<T> = std::result::Result<T, CommandError>;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: String,
     pub data_dir: String,
-    /// `demo` (the built-in sandbox) or `live` (a Mercado Pago account).
-    pub mode: String,
+    pub mode: Mode,
+    pub site: String,
+    pub currency: Currency,
+    pub store_name: String,
+    pub pos_name: String,
+    pub language: Option<String>,
+    /// Something the cashier should know about how the app started (keyring missing, ...).
+    pub notice: Option<String>,
+}
+
+/// A cart line as the page sends it: the price as typed text, never a float.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiCartLine {
+    #[serde(default)]
+    pub sku: Option<String>,
+    pub title: String,
+    pub unit_price: String,
+    pub quantity: i64,
+}
+
+/// Totals of a cart as Rust computes them, written for the cashier.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    pub line_totals: Vec<String>,
+    pub unit_prices: Vec<String>,
+    pub total: String,
+    pub items: u64,
+}
+
+/// A sale as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiSale {
+    pub id: SaleId,
+    pub state: SaleState,
+    pub late: bool,
+    pub total: String,
+    pub paid: Option<String>,
+    pub expires_at: Option<String>,
+    pub external_reference: String,
+    pub last_error: Option<String>,
 }
 
 /// What the page receives on its event channel.
@@ -22,29 +72,120 @@ pub struct AppInfo {
 pub enum UiEvent {
     /// The core is listening: sent first on every new subscription.
     Ready { at: String },
+    #[serde(rename_all = "camelCase")]
+    Sale {
+        sale_id: SaleId,
+        state: SaleState,
+        progress: Progress,
+        late: bool,
+        total: String,
+        paid: Option<String>,
+        expires_at: Option<String>,
+        at: String,
+    },
+}
+
+impl UiSale {
+    fn of(s: &Sale) -> Self {
+        UiSale {
+            id: s.id,
+            state: s.state,
+            late: s.late,
+            total: format(s.total, s.currency),
+            paid: s.paid_amount.map(|p| format(p, s.currency)),
+            expires_at: s.expires_at.map(|t| t.to_rfc3339()),
+            external_reference: s.external_reference.clone(),
+            last_error: s.last_error.clone(),
+        }
+    }
+}
+
+impl UiEvent {
+    fn of(e: &SaleEvent) -> Self {
+        let paid = match &e.progress {
+            Progress::Paid { paid } | Progress::PartiallyPaid { paid } => Some(format(*paid, e.currency)),
+            _ => None,
+        };
+        UiEvent::Sale {
+            sale_id: e.sale_id,
+            state: e.state,
+            progress: e.progress.clone(),
+            late: e.late,
+            total: format(e.total, e.currency),
+            paid,
+            expires_at: e.expires_at.map(|t| t.to_rfc3339()),
+            at: e.at.to_rfc3339(),
+        }
+    }
+}
+
+/// The page's cart as the core's, prices parsed strictly (`NaN`, `1e3`, `1,5` are refused).
+fn to_cart(lines: Vec<UiCartLine>) -> std::result::Result<Cart, CartError> {
+    let lines = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let line = i + 1;
+            let unit_price = parse_amount(&l.unit_price).map_err(|_| CartError::PriceNotANumber { line })?;
+            let quantity = u32::try_from(l.quantity).map_err(|_| {
+                if l.quantity < 1 {
+                    CartError::QuantityNotPositive { line }
+                } else {
+                    CartError::QuantityTooLarge {
+                        line,
+                        max: crate::sale::cart::MAX_QUANTITY,
+                    }
+                }
+            })?;
+            Ok(CartLine {
+                sku: l.sku.filter(|s| !s.is_empty()),
+                title: l.title,
+                description: None,
+                unit_price,
+                quantity,
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, CartError>>()?;
+    Ok(Cart { lines })
+}
+
+fn counter(state: &State<'_, AppState>) -> Arc<Counter> {
+    state.counter()
 }
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    state.info.clone()
+    let c = counter(&state);
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        data_dir: state.paths.data.display().to_string(),
+        mode: c.mode,
+        site: c.station.site.id().to_owned(),
+        currency: c.station.currency,
+        store_name: c.station.store_name.clone(),
+        pos_name: c.station.pos_name.clone(),
+        language: state.settings.language.clone(),
+        notice: state.notice.clone(),
+    }
 }
 
-/// Streams the core's events to the page over a channel, starting with `Ready`. A new call
-/// (a reload) gets its own stream.
+/// Streams the register's events to the page, starting with `Ready`. A reload gets its own.
 #[tauri::command]
 pub fn subscribe(state: State<'_, AppState>, on_event: Channel<UiEvent>) {
-    let mut events = state.events.subscribe();
+    let mut events = counter(&state).register.subscribe();
     tauri::async_runtime::spawn(async move {
-        let ready = UiEvent::Ready {
-            at: chrono::Utc::now().to_rfc3339(),
-        };
-        if on_event.send(ready).is_err() {
+        if on_event
+            .send(UiEvent::Ready {
+                at: chrono::Utc::now().to_rfc3339(),
+            })
+            .is_err()
+        {
             return;
         }
         loop {
             match events.recv().await {
-                Ok(event) => {
-                    if on_event.send(event).is_err() {
+                Ok(e) => {
+                    if on_event.send(UiEvent::of(&e)).is_err() {
                         return;
                     }
                 }
@@ -55,4 +196,108 @@ pub fn subscribe(state: State<'_, AppState>, on_event: Channel<UiEvent>) {
             }
         }
     });
+}
+
+/// Checks a cart and prices it, without charging.
+#[tauri::command]
+pub fn quote(state: State<'_, AppState>, lines: Vec<UiCartLine>) -> Result<Quote> {
+    let c = counter(&state);
+    let currency = c.station.currency;
+    let cart = to_cart(lines)?;
+    let checked = cart.check(currency)?;
+    Ok(Quote {
+        line_totals: checked
+            .lines
+            .iter()
+            .map(|l| format(l.unit_price * Decimal::from(l.quantity), currency))
+            .collect(),
+        unit_prices: checked.lines.iter().map(|l| format(l.unit_price, currency)).collect(),
+        total: format(checked.total, currency),
+        items: checked.lines.iter().map(|l| l.quantity as u64).sum(),
+    })
+}
+
+#[tauri::command]
+pub async fn charge(state: State<'_, AppState>, lines: Vec<UiCartLine>) -> Result<UiSale> {
+    let c = counter(&state);
+    let cart = to_cart(lines)?;
+    Ok(UiSale::of(&c.register.charge(&cart).await?))
+}
+
+#[tauri::command]
+pub fn cancel(state: State<'_, AppState>, sale_id: SaleId) -> Result<UiSale> {
+    Ok(UiSale::of(&counter(&state).register.cancel(sale_id)?))
+}
+
+#[tauri::command]
+pub fn check_now(state: State<'_, AppState>, sale_id: SaleId) {
+    counter(&state).register.wake(sale_id);
+}
+
+/// The sale still open on this register, to show after a restart or a reload.
+#[tauri::command]
+pub fn current_sale(state: State<'_, AppState>) -> Result<Option<UiSale>> {
+    Ok(counter(&state).register.open_sale()?.as_ref().map(UiSale::of))
+}
+
+/// The register's QR as a `data:` URL (the page loads nothing from elsewhere).
+#[tauri::command]
+pub async fn register_qr(state: State<'_, AppState>) -> Result<String> {
+    use base64::Engine;
+    let png = counter(&state).qr_png().await?;
+    Ok(format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    ))
+}
+
+#[tauri::command]
+pub fn find_products(state: State<'_, AppState>, query: String) -> Result<Vec<UiProduct>> {
+    let c = counter(&state);
+    let found = c.register.journal().find_products(&query, 20)?;
+    Ok(found.iter().map(|p| UiProduct::of(p, c.station.currency)).collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiProduct {
+    pub sku: String,
+    pub name: String,
+    /// The price as the cart sends it back (`1234.50`).
+    pub price: String,
+    pub price_text: String,
+}
+
+impl UiProduct {
+    fn of(p: &Product, currency: Currency) -> Self {
+        UiProduct {
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            price: currency.rescale(p.price).to_string(),
+            price_text: format(p.price, currency),
+        }
+    }
+}
+
+/// Opens (or brings forward) the customer-facing display, for a second monitor.
+#[tauri::command]
+pub fn open_customer_display<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<()> {
+    use tauri::Manager;
+    if let Some(w) = app.get_webview_window("customer") {
+        return w.set_focus().map_err(|e| CommandError::new("window", e.to_string()));
+    }
+    tauri::WebviewWindowBuilder::new(&app, "customer", tauri::WebviewUrl::App("customer.html".into()))
+        .title("QR Cashier – Cliente")
+        .inner_size(900.0, 700.0)
+        .build()
+        .map(|_| ())
+        .map_err(|e| CommandError::new("window", e.to_string()))
+}
+
+/// Demo mode: the customer's phone.
+#[tauri::command]
+pub fn demo_customer(state: State<'_, AppState>, action: CustomerAction) -> Result<()> {
+    counter(&state)
+        .demo_customer(action)
+        .map_err(|m| CommandError::new("demo", m))
 }

@@ -53,6 +53,8 @@ pub enum CartError {
     TitleControlChars { line: usize },
     #[error("line {line}: the price must be greater than zero")]
     PriceNotPositive { line: usize },
+    #[error("line {line}: the price is not a number")]
+    PriceNotANumber { line: usize },
     #[error("line {line}: {currency} prices allow {allowed} decimals")]
     TooManyDecimals {
         line: usize,

@@ -110,6 +110,8 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     CREATE INDEX sale_changes_sale ON sale_changes(sale_id);",
+    // 2: the product catalog.
+    super::catalog::MIGRATION,
 ];
 
 pub struct Journal {

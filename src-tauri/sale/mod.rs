@@ -2,9 +2,11 @@
 //! before the request that makes it happen.
 
 pub mod cart;
+pub mod catalog;
 pub mod journal;
 pub mod state;
 
 pub use cart::{Cart, CartError, CartLine, CheckedCart};
+pub use catalog::Product;
 pub use journal::{Journal, JournalError, Sale, SaleId, StateChange};
 pub use state::SaleState;

@@ -209,7 +209,7 @@ pub fn send_notices(shared: &Arc<Shared>) {
     let notices = std::mem::take(&mut shared.world().notices);
     for n in notices {
         let client = shared.ipn.clone();
-        tokio::spawn(async move {
+        shared.runtime.spawn(async move {
             let sep = if n.url.contains('?') { '&' } else { '?' };
             let url = format!("{}{sep}topic=merchant_order&id={}", n.url, n.merchant_order_id);
             let body = json!({ "resource": format!("https://api.mercadolibre.com/merchant_orders/{}", n.merchant_order_id), "topic": "merchant_order" });

@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub log: Mutex<Vec<LoggedRequest>>,
     pub base_url: String,
     pub ipn: reqwest::Client,
+    /// The runtime the sandbox was started on: IPNs are sent from it whoever asks.
+    pub runtime: tokio::runtime::Handle,
 }
 
 impl Shared {
@@ -73,6 +75,7 @@ impl Sandbox {
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
             base_url,
+            runtime: tokio::runtime::Handle::current(),
             ipn: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(22))
                 .build()

@@ -52,6 +52,7 @@ impl App {
         let mut cmd = Command::new(tauri_driver());
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("QR_CASHIER_HOME", home.path())
+            .env("QR_CASHIER_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (k, v) in env {
@@ -113,8 +114,48 @@ impl App {
         panic!("{testid} never showed the expected text; last: {last:?}");
     }
 
+    pub async fn wait_attr(&self, testid: &str, attr: &str, want: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut last = None;
+        while Instant::now() < deadline {
+            last = self.find(testid).await.attr(attr).await.ok().flatten();
+            if last.as_deref() == Some(want) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{testid}[{attr}] never became {want:?}; last: {last:?}");
+    }
+
+    pub async fn click(&self, testid: &str) {
+        if let Err(e) = self.find(testid).await.click().await {
+            self.screenshot(&format!("failed-click-{testid}")).await;
+            panic!("click {testid}: {e:?}");
+        }
+    }
+
+    pub async fn type_into(&self, testid: &str, text: &str) {
+        let el = self.find(testid).await;
+        el.click().await.unwrap_or_else(|e| panic!("focus {testid}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {testid}: {e}"));
+    }
+
+    pub async fn choose_language(&self, lang: &str) {
+        self.find("language").await.select_by_value(lang).await.unwrap();
+    }
+
+    /// Most tests read English texts.
+    pub async fn english(&self) {
+        self.wait_attr("link-status", "data-state", "ok").await;
+        self.choose_language("en").await;
+    }
+
     /// Saves a screenshot of the window as `target/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) {
+        // Software rendering can show the previous frame for a moment.
+        tokio::time::sleep(Duration::from_millis(400)).await;
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();

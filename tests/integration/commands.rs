@@ -1,54 +1,133 @@
-//! The real command wiring (`desktop::build`) on Tauri's mock runtime.
+//! The real command wiring (`desktop::build`) on Tauri's mock runtime, on a demo counter: the
+//! same path the page's `invoke` takes, without a window.
 
-use qr_cashier::desktop::{self, AppPaths};
+use std::time::Duration;
+
+use qr_cashier::counter::Counter;
+use qr_cashier::desktop::{self, AppPaths, AppState};
+use qr_cashier::settings::Settings;
+use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::WebviewWindowBuilder;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
-fn invoke(
-    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
-    cmd: &str,
-    args: serde_json::Value,
-) -> Result<serde_json::Value, serde_json::Value> {
-    get_ipc_response(
-        webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| body.deserialize::<serde_json::Value>().unwrap())
+pub struct Shell {
+    pub _app: App<MockRuntime>,
+    pub window: WebviewWindow<MockRuntime>,
+    pub home: tempfile::TempDir,
+}
+
+impl Shell {
+    pub fn demo(site: &str) -> Shell {
+        let home = tempfile::tempdir().unwrap();
+        let paths = AppPaths::under(home.path().to_path_buf());
+        let settings = Settings {
+            demo_site: site.into(),
+            ..Settings::default()
+        };
+        // The counter's tasks live on Tauri's own runtime, as in the app.
+        let counter = tauri::async_runtime::block_on(Counter::start_demo(&paths, &settings)).unwrap();
+        let state = AppState::new(paths, settings, counter, None);
+        let app = desktop::build(mock_builder(), state)
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Shell {
+            _app: app,
+            window,
+            home,
+        }
+    }
+
+    pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    /// Waits until the open sale (or its absence) satisfies `ok`.
+    pub fn until_sale(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..200 {
+            let sale = self.invoke("current_sale", json!({})).unwrap();
+            if ok(&sale) {
+                return sale;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("never: {what}");
+    }
+}
+
+pub fn line(title: &str, price: &str, quantity: i64) -> Value {
+    json!({ "sku": null, "title": title, "unitPrice": price, "quantity": quantity })
 }
 
 #[test]
 fn app_info_reports_version_data_folder_and_mode() {
-    let home = tempfile::tempdir().unwrap();
-    let app = desktop::build(mock_builder(), AppPaths::under(home.path().to_path_buf()))
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let info = invoke(&webview, "app_info", serde_json::json!({})).unwrap();
+    let shell = Shell::demo("MLA");
+    let info = shell.invoke("app_info", json!({})).unwrap();
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(info["dataDir"], home.path().join("data").display().to_string());
+    assert_eq!(info["dataDir"], shell.home.path().join("data").display().to_string());
     assert_eq!(info["mode"], "demo");
+    assert_eq!(info["currency"], "ARS");
+    assert_eq!(info["posName"], "Caja 1");
 }
 
 #[test]
 fn unknown_commands_are_refused() {
-    let home = tempfile::tempdir().unwrap();
-    let app = desktop::build(mock_builder(), AppPaths::under(home.path().to_path_buf()))
-        .build(mock_context(noop_assets()))
+    let shell = Shell::demo("MLA");
+    assert!(shell.invoke("read_token", json!({})).is_err());
+}
+
+#[test]
+fn quotes_are_exact_and_written_for_the_country() {
+    let shell = Shell::demo("MLA");
+    let q = shell
+        .invoke(
+            "quote",
+            json!({ "lines": [line("Café", "0.10", 1), line("Pan", "0.20", 1), line("Yerba", "1234.50", 2)] }),
+        )
         .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
+    assert_eq!(q["total"], "$ 2.469,30");
+    assert_eq!(q["lineTotals"][2], "$ 2.469,00");
+    let chile = Shell::demo("MLC");
+    let q = chile
+        .invoke("quote", json!({ "lines": [line("Pan", "1234", 1)] }))
         .unwrap();
-    assert!(invoke(&webview, "read_token", serde_json::json!({})).is_err());
+    assert_eq!(q["total"], "$ 1.234");
+}
+
+#[test]
+fn a_full_demo_sale_through_the_commands() {
+    let shell = Shell::demo("MLA");
+    let products = shell.invoke("find_products", json!({ "query": "yerba" })).unwrap();
+    let p = &products[0];
+    let sale = shell
+        .invoke(
+            "charge",
+            json!({ "lines": [{ "sku": p["sku"], "title": p["name"], "unitPrice": p["price"], "quantity": 2 }] }),
+        )
+        .unwrap();
+    assert_eq!(sale["state"], "waiting");
+    assert_eq!(sale["total"], "$ 7.000,00");
+    let qr = shell.invoke("register_qr", json!({})).unwrap();
+    assert!(qr.as_str().unwrap().starts_with("data:image/png;base64,"));
+    shell.invoke("demo_customer", json!({ "action": "pay" })).unwrap();
+    shell.until_sale("paid", |s| s.is_null());
+    let e = shell.invoke("cancel", json!({ "saleId": sale["id"] })).unwrap_err();
+    assert_eq!(e["kind"], "not_cancellable");
+    assert_eq!(e["state"], "paid");
 }

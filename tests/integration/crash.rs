@@ -152,7 +152,15 @@ async fn killed_after_journaling_cancelling_the_restart_withdraws_the_order() {
     let mut w = Worker::start(
         &sb,
         &journal,
-        &["--charge", "250", "--ttl-secs", "3", "--cancel-when-waiting", "--pause-at", "cancelling"],
+        &[
+            "--charge",
+            "250",
+            "--ttl-secs",
+            "3",
+            "--cancel-when-waiting",
+            "--pause-at",
+            "cancelling",
+        ],
     );
     w.expect("paused").await;
     w.kill9();

@@ -1,3 +1,5 @@
+//! Where the app keeps its journal, settings and logs, and its log set-up.
+
 use std::path::PathBuf;
 
 /// Where the app keeps its journal, settings and logs. `QR_CASHIER_HOME` puts all three under

@@ -1,0 +1,357 @@
+//! A checkout station put together: the account and POS it charges on, its journal, its
+//! register and, in demo mode, the sandbox that stands in for Mercado Pago. A front end (the
+//! desktop shell, a CLI) starts one and talks to it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Serialize;
+
+use crate::mercadopago::pos::CreatePos;
+use crate::mercadopago::stores::{CreateStore, Location};
+use crate::mercadopago::{ApiError, Client, Config};
+use crate::money::{parse_amount, Currency, Site};
+use crate::paths::AppPaths;
+use crate::register::{listener, system_clock, PollSchedule, Register, RegisterConfig};
+use crate::sale::journal::SaleUpdate;
+use crate::sale::{Journal, JournalError, Product, SaleState};
+use crate::sandbox::{Outcome, Sandbox};
+use crate::settings::Settings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The built-in sandbox: no real money.
+    Demo,
+    /// A Mercado Pago account.
+    Live,
+}
+
+/// Who and where this register charges.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Station {
+    pub user_id: u64,
+    pub nickname: Option<String>,
+    pub site: Site,
+    pub currency: Currency,
+    pub store_name: String,
+    pub pos_name: String,
+    pub pos_external_id: String,
+    pub pos_id: Option<u64>,
+}
+
+pub struct Counter {
+    pub mode: Mode,
+    pub station: Station,
+    pub register: Register,
+    pub client: Client,
+    /// Demo mode's Mercado Pago, on loopback.
+    pub sandbox: Option<Sandbox>,
+    qr_cache: PathBuf,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("cannot start: {0}")]
+    Io(String),
+    #[error("the register is not set up: {0}")]
+    NotSetUp(String),
+}
+
+/// What the demo's "customer phone" can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerAction {
+    Pay,
+    Reject,
+    PayPart,
+    /// Moves the sandbox clock past the order's lifetime.
+    LetExpire,
+}
+
+const DEMO_POS: &str = "CAJA1";
+
+/// Demo products per currency: (SKU, name, price).
+fn demo_products(currency: Currency) -> Vec<(&'static str, &'static str, &'static str)> {
+    let prices: [&str; 6] = match currency {
+        Currency::Ars => ["3500", "4200.50", "850", "1200", "2900.90", "1750"],
+        Currency::Brl => ["25.90", "32.50", "6.50", "4.99", "18.00", "9.90"],
+        Currency::Mxn => ["89.50", "120.00", "18.00", "22.50", "65.90", "35.00"],
+        Currency::Uyu => ["189", "229.50", "45", "60", "149.90", "95"],
+        Currency::Pen => ["24.90", "32.00", "3.50", "4.20", "15.90", "8.50"],
+        Currency::Clp => ["3990", "4590", "890", "1290", "2490", "1590"],
+        Currency::Cop => ["14900", "18500", "3200", "4500", "12900", "6900"],
+    };
+    let names = [
+        ("7790387000011", "Yerba mate 1 kg"),
+        ("7790580000023", "Café molido 250 g"),
+        ("7790040000035", "Alfajor de chocolate"),
+        ("7798062000047", "Agua mineral 1,5 L"),
+        ("7790787000059", "Dulce de leche 400 g"),
+        ("7791234000061", "Pan lactal"),
+    ];
+    names
+        .into_iter()
+        .zip(prices)
+        .map(|((sku, name), price)| (sku, name, price))
+        .collect()
+}
+
+fn journal_at(path: PathBuf) -> Result<Arc<Journal>, StartError> {
+    Ok(Arc::new(Journal::open(&path)?))
+}
+
+impl Counter {
+    /// Demo mode: a sandbox on loopback with a demo store, POS and products; its own journal.
+    pub async fn start_demo(paths: &AppPaths, settings: &Settings) -> Result<Counter, StartError> {
+        let site: Site = settings.demo_site.parse().unwrap_or(Site::Argentina);
+        let sandbox = Sandbox::start(0, site.id())
+            .await
+            .map_err(|e| StartError::Io(e.to_string()))?;
+        let client = Client::new(Config::new(
+            sandbox.base_url(),
+            SecretString::from(sandbox.account.token.clone()),
+        ))?;
+        let user_id = sandbox.account.user_id;
+        let store = client
+            .create_store(
+                user_id,
+                &CreateStore {
+                    name: "Almacén Demo".into(),
+                    external_id: "DEMO1".into(),
+                    location: Location {
+                        street_number: "1234".into(),
+                        street_name: "Av. Corrientes".into(),
+                        city_name: "Buenos Aires".into(),
+                        state_name: "CABA".into(),
+                        latitude: -34.6037,
+                        longitude: -58.3816,
+                        reference: None,
+                    },
+                },
+            )
+            .await?;
+        let pos = client
+            .create_pos(&CreatePos {
+                name: "Caja 1".into(),
+                fixed_amount: true,
+                store_id: Some(store.id),
+                external_store_id: None,
+                external_id: DEMO_POS.into(),
+                category: None,
+            })
+            .await?;
+        let journal = journal_at(paths.data.join("demo").join("journal.sqlite3"))?;
+        abandon_earlier_demo_sales(&journal)?;
+        let currency = site.currency();
+        if journal.product_count()? == 0 {
+            for (sku, name, price) in demo_products(currency) {
+                let price = parse_amount(price).expect("demo prices are amounts");
+                journal.save_product(&Product {
+                    id: 0,
+                    sku: sku.into(),
+                    name: name.into(),
+                    price,
+                })?;
+            }
+        }
+        let ipn = listener::bind("127.0.0.1:0".parse().expect("a literal address"))
+            .await
+            .map_err(|e| StartError::Io(e.to_string()))?;
+        let config = RegisterConfig {
+            user_id,
+            pos_external_id: DEMO_POS.into(),
+            currency,
+            order_ttl: Duration::from_secs(settings.order_ttl_secs.max(30)),
+            notification_url: Some(ipn.url()),
+            schedule: PollSchedule::default(),
+        };
+        let register = Register::new(client.clone(), journal, config, sandbox.clock());
+        ipn.serve(register.clone());
+        register.recover()?;
+        let station = Station {
+            user_id,
+            nickname: Some("DEMO_STORE".into()),
+            site,
+            currency,
+            store_name: "Almacén Demo".into(),
+            pos_name: "Caja 1".into(),
+            pos_external_id: DEMO_POS.into(),
+            pos_id: Some(pos.id),
+        };
+        Ok(Counter {
+            mode: Mode::Demo,
+            station,
+            register,
+            client,
+            sandbox: Some(sandbox),
+            qr_cache: paths.data.join("demo"),
+        })
+    }
+
+    /// Live mode: the saved account and POS, with the token from the vault. Starts offline
+    /// too: open sales resume when Mercado Pago answers again.
+    pub async fn start_live(paths: &AppPaths, settings: &Settings, token: SecretString) -> Result<Counter, StartError> {
+        let account = settings
+            .account
+            .clone()
+            .ok_or_else(|| StartError::NotSetUp("no account checked yet".into()))?;
+        let pos_external_id = settings
+            .pos_external_id
+            .clone()
+            .ok_or_else(|| StartError::NotSetUp("no POS chosen yet".into()))?;
+        let site: Site = account
+            .site_id
+            .parse()
+            .map_err(|e: crate::money::MoneyError| StartError::NotSetUp(e.to_string()))?;
+        let client = Client::new(Config::new(&settings.api_base_url, token))?;
+        let journal = journal_at(paths.data.join("journal.sqlite3"))?;
+        let mut notification_url = None;
+        let mut ipn = None;
+        if settings.notifications.enabled {
+            let bind = settings
+                .notifications
+                .bind
+                .parse()
+                .map_err(|e| StartError::Io(format!("notification address: {e}")))?;
+            let l = listener::bind(bind).await.map_err(|e| StartError::Io(e.to_string()))?;
+            notification_url = Some(settings.notifications.public_url.clone().unwrap_or_else(|| l.url()));
+            ipn = Some(l);
+        }
+        let config = RegisterConfig {
+            user_id: account.user_id,
+            pos_external_id: pos_external_id.clone(),
+            currency: site.currency(),
+            order_ttl: Duration::from_secs(settings.order_ttl_secs.max(30)),
+            notification_url,
+            schedule: PollSchedule::default(),
+        };
+        let register = Register::new(client.clone(), journal, config, system_clock());
+        if let Some(l) = ipn {
+            l.serve(register.clone());
+        }
+        register.recover()?;
+        let station = Station {
+            user_id: account.user_id,
+            nickname: account.nickname,
+            site,
+            currency: site.currency(),
+            store_name: settings.store_name.clone().unwrap_or_default(),
+            pos_name: settings.pos_name.clone().unwrap_or_else(|| pos_external_id.clone()),
+            pos_external_id,
+            pos_id: settings.pos_id,
+        };
+        Ok(Counter {
+            mode: Mode::Live,
+            station,
+            register,
+            client,
+            sandbox: None,
+            qr_cache: paths.data.clone(),
+        })
+    }
+
+    /// The register's QR as a PNG: the POS's `qr.image`, fetched once and kept on disk.
+    pub async fn qr_png(&self) -> Result<Vec<u8>, ApiError> {
+        let key = self
+            .station
+            .pos_id
+            .map(|id| id.to_string())
+            .unwrap_or_else(|| self.station.pos_external_id.clone());
+        let cache = self.qr_cache.join(format!("qr-{key}.png"));
+        if let Ok(png) = std::fs::read(&cache) {
+            return Ok(png);
+        }
+        let found = self
+            .client
+            .search_pos(Some(&self.station.pos_external_id), None)
+            .await?;
+        let url = found
+            .results
+            .into_iter()
+            .find_map(|p| p.qr.and_then(|q| q.image))
+            .ok_or_else(|| ApiError::UnexpectedBody {
+                status: 200,
+                detail: "the POS has no QR image".into(),
+            })?;
+        let png = reqwest::get(&url)
+            .await
+            .map_err(|e| ApiError::Network(e.without_url().to_string()))?
+            .bytes()
+            .await
+            .map_err(|e| ApiError::Network(e.without_url().to_string()))?
+            .to_vec();
+        if png.get(1..4) != Some(b"PNG") {
+            return Err(ApiError::UnexpectedBody {
+                status: 200,
+                detail: "the QR image is not a PNG".into(),
+            });
+        }
+        let _ = std::fs::create_dir_all(&self.qr_cache);
+        let _ = std::fs::write(&cache, &png);
+        Ok(png)
+    }
+
+    /// Demo mode only: the customer scans the QR and acts on the phone.
+    pub fn demo_customer(&self, action: CustomerAction) -> Result<(), String> {
+        let sandbox = self
+            .sandbox
+            .as_ref()
+            .ok_or("the customer phone exists only in demo mode")?;
+        let pos_id = self.station.pos_id.ok_or("no POS")?;
+        let mut world = sandbox.world();
+        if action == CustomerAction::LetExpire {
+            world.advance(self.register.config().order_ttl.as_secs() as i64 + 1);
+            drop(world);
+            sandbox.flush_notices();
+            return Ok(());
+        }
+        let mo = world
+            .scan(pos_id)
+            .map_err(|r| r.body["message"].as_str().unwrap_or("nothing to pay").to_owned())?;
+        let mo = mo["merchant_order_id"].as_u64().unwrap_or_default();
+        let outcome = match action {
+            CustomerAction::Pay => Outcome::Approved,
+            CustomerAction::Reject => Outcome::Rejected,
+            _ => Outcome::Partial,
+        };
+        world
+            .pay(mo, outcome, None)
+            .map_err(|r| r.body["message"].as_str().unwrap_or("payment failed").to_owned())?;
+        drop(world);
+        sandbox.flush_notices();
+        Ok(())
+    }
+}
+
+/// The demo's sandbox starts empty each time: sales left open by an earlier run have no order
+/// anywhere and no money can exist for them.
+fn abandon_earlier_demo_sales(journal: &Journal) -> Result<(), JournalError> {
+    let open = journal.in_states(&[
+        SaleState::Creating,
+        SaleState::Waiting,
+        SaleState::Cancelling,
+        SaleState::Expiring,
+    ])?;
+    for sale in open {
+        journal.transition(
+            sale.id,
+            &[sale.state],
+            SaleState::Failed,
+            "the demo restarted: this demo sale was left unfinished",
+            SaleUpdate {
+                last_error: Some(Some("demo restarted".into())),
+                ..Default::default()
+            },
+            chrono::Utc::now(),
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! Errors as the page receives them: `{kind, message, ...details}`. The page words them in the
+//! cashier's language from `kind` and the details; `message` is the English fallback.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::mercadopago::ApiError;
+use crate::register::RegisterError;
+use crate::sale::{CartError, JournalError};
+use crate::vault::VaultError;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandError {
+    pub kind: &'static str,
+    pub message: String,
+    #[serde(flatten)]
+    pub detail: Value,
+}
+
+impl CommandError {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        CommandError {
+            kind,
+            message: message.into(),
+            detail: json!({}),
+        }
+    }
+
+    fn with(kind: &'static str, message: impl Into<String>, detail: Value) -> Self {
+        CommandError {
+            kind,
+            message: message.into(),
+            detail,
+        }
+    }
+}
+
+impl From<CartError> for CommandError {
+    fn from(e: CartError) -> Self {
+        Self::with("cart", e.to_string(), serde_json::to_value(&e).unwrap_or_default())
+    }
+}
+
+impl From<JournalError> for CommandError {
+    fn from(e: JournalError) -> Self {
+        Self::with("journal", e.to_string(), serde_json::to_value(&e).unwrap_or_default())
+    }
+}
+
+impl From<VaultError> for CommandError {
+    fn from(e: VaultError) -> Self {
+        Self::with("vault", e.to_string(), serde_json::to_value(&e).unwrap_or_default())
+    }
+}
+
+impl From<ApiError> for CommandError {
+    fn from(e: ApiError) -> Self {
+        let key = e.error_key().unwrap_or_default().to_owned();
+        let kind = match &e {
+            ApiError::InvalidToken(_) => "token_refused",
+            ApiError::NotFound(_) if key.contains("point_of_sale") => "pos_missing",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Validation { .. } => "refused",
+            ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Timeout | ApiError::Network(_) => {
+                "connection"
+            }
+            ApiError::UnexpectedBody { .. } => "unexpected_answer",
+            ApiError::BadBaseUrl(_) => "bad_base_url",
+        };
+        Self::with(kind, e.to_string(), json!({ "mpError": key }))
+    }
+}
+
+impl From<RegisterError> for CommandError {
+    fn from(e: RegisterError) -> Self {
+        match e {
+            RegisterError::Cart(c) => c.into(),
+            RegisterError::Journal(j) => j.into(),
+            RegisterError::Refused(a) => a.into(),
+            RegisterError::Busy { sale_id } => Self::with("busy", e.to_string(), json!({ "saleId": sale_id })),
+            RegisterError::NotCancellable { sale_id, state } => Self::with(
+                "not_cancellable",
+                e.to_string(),
+                json!({ "saleId": sale_id, "state": state }),
+            ),
+        }
+    }
+}

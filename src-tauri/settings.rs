@@ -1,0 +1,116 @@
+//! The register's settings: a readable JSON file in the app's config folder. Never the token.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::mercadopago::DEFAULT_BASE_URL;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Settings {
+    /// Mercado Pago's API, or a staging or sandbox address.
+    pub api_base_url: String,
+    /// The account the saved token belongs to, as last checked (lets the app start offline).
+    pub account: Option<AccountSettings>,
+    /// The POS this register charges on.
+    pub pos_external_id: Option<String>,
+    pub pos_id: Option<u64>,
+    pub pos_name: Option<String>,
+    pub store_name: Option<String>,
+    /// How long an order stays payable on the POS.
+    pub order_ttl_secs: u64,
+    pub notifications: NotificationSettings,
+    /// `es`, `pt` or `en`; none: from the system.
+    pub language: Option<String>,
+    /// The country the demo plays (`MLA`, `MLB`, ...).
+    pub demo_site: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSettings {
+    pub user_id: u64,
+    pub site_id: String,
+    pub nickname: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NotificationSettings {
+    pub enabled: bool,
+    /// Where the listener binds.
+    pub bind: String,
+    /// The address Mercado Pago posts to, when the listener is reached through a proxy.
+    pub public_url: Option<String>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            enabled: false,
+            bind: "127.0.0.1:0".into(),
+            public_url: None,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            api_base_url: DEFAULT_BASE_URL.into(),
+            account: None,
+            pos_external_id: None,
+            pos_id: None,
+            pos_name: None,
+            store_name: None,
+            order_ttl_secs: 600,
+            notifications: NotificationSettings::default(),
+            language: None,
+            demo_site: "MLA".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+pub enum SettingsError {
+    #[error("the settings file {path} cannot be read: {detail}")]
+    Unreadable { path: String, detail: String },
+    #[error("the settings cannot be saved to {path}: {detail}")]
+    Unwritable { path: String, detail: String },
+}
+
+impl Settings {
+    pub const FILE: &'static str = "settings.json";
+
+    /// The settings in `dir`, or the defaults when there are none yet.
+    pub fn load(dir: &Path) -> Result<Settings, SettingsError> {
+        let path = dir.join(Self::FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| SettingsError::Unreadable {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(SettingsError::Unreadable {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    /// Writes the file whole (a temporary file renamed over it), so a crash leaves the old or
+    /// the new settings, never half.
+    pub fn save(&self, dir: &Path) -> Result<(), SettingsError> {
+        let path = dir.join(Self::FILE);
+        let fail = |e: std::io::Error| SettingsError::Unwritable {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        let tmp = dir.join(".settings.json.tmp");
+        let text = serde_json::to_string_pretty(self).expect("settings always serialize");
+        std::fs::write(&tmp, text).map_err(fail)?;
+        std::fs::rename(&tmp, &path).map_err(fail)
+    }
+}
