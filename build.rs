@@ -12,6 +12,11 @@ const COMMANDS: &[&str] = &[
     "find_products",
     "demo_customer",
     "open_customer_display",
+    "list_products",
+    "save_product",
+    "delete_product",
+    "import_products_csv",
+    "export_products_csv",
 ];
 
 fn main() {

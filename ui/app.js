@@ -468,6 +468,7 @@ function focusLastQuantity() {
 }
 
 function onKey(e) {
+  if ($("catalog").open) return; // the dialog has the keyboard
   if (scannerBurst(e)) return;
   const keys = {
     F2: () => $("scan").focus(),
@@ -492,3 +493,97 @@ start().catch((e) => {
   $("link").dataset.state = "error";
   $("link").textContent = I18N.error(e);
 });
+
+// ---------- the catalog ----------
+
+const catalog = {
+  async open() {
+    $("catalog").showModal();
+    this.message("");
+    await this.render();
+    $("product-sku").focus();
+  },
+  close() {
+    $("catalog").close();
+    focusScan();
+  },
+  message(text, bad) {
+    $("catalog-message").textContent = text;
+    $("catalog-message").classList.toggle("bad", !!bad);
+  },
+  async render() {
+    const body = $("products");
+    body.replaceChildren();
+    const products = await invoke("list_products");
+    for (const p of products) {
+      const tr = document.createElement("tr");
+      tr.dataset.testid = `product-${p.sku}`;
+      const cells = [p.sku, p.name, p.priceText].map((text, i) => {
+        const td = document.createElement("td");
+        td.textContent = text;
+        if (i === 2) td.className = "num";
+        return td;
+      });
+      const actions = document.createElement("td");
+      const edit = document.createElement("button");
+      edit.type = "button";
+      edit.textContent = t("btn.edit");
+      edit.addEventListener("click", () => {
+        $("product-sku").value = p.sku;
+        $("product-name").value = p.name;
+        $("product-price").value = p.price;
+        $("product-name").focus();
+      });
+      const del = document.createElement("button");
+      del.type = "button";
+      del.textContent = "✕";
+      del.setAttribute("aria-label", `${t("cart.remove")} ${p.name}`);
+      del.dataset.testid = `product-delete-${p.sku}`;
+      del.addEventListener("click", async () => {
+        await invoke("delete_product", { sku: p.sku });
+        this.render();
+      });
+      actions.append(edit, del);
+      tr.append(...cells, actions);
+      body.append(tr);
+    }
+  },
+  async save(e) {
+    e.preventDefault();
+    try {
+      const p = await invoke("save_product", { sku: $("product-sku").value, name: $("product-name").value, price: $("product-price").value });
+      this.message(t("catalog.saved", { name: p.name }));
+      for (const id of ["product-sku", "product-name", "product-price"]) $(id).value = "";
+      $("product-sku").focus();
+      this.render();
+    } catch (err) {
+      this.message(I18N.error(err), true);
+    }
+  },
+  async import(file) {
+    if (!file) return;
+    const text = await file.text();
+    try {
+      const n = await invoke("import_products_csv", { text });
+      this.message(t("catalog.imported", { n }));
+      this.render();
+    } catch (err) {
+      const rows = (err.rows || []).map((r) => t("catalog.row", { row: r.row, message: I18N.error({ kind: "product", ...r.error }) }));
+      this.message([I18N.error(err), ...rows].join("\n"), true);
+    }
+    $("catalog-import").value = "";
+  },
+  async export() {
+    try {
+      this.message(t("catalog.exported", { path: await invoke("export_products_csv") }));
+    } catch (err) {
+      this.message(I18N.error(err), true);
+    }
+  },
+};
+
+$("open-catalog").addEventListener("click", () => catalog.open());
+$("catalog-close").addEventListener("click", () => catalog.close());
+$("product-form").addEventListener("submit", (e) => catalog.save(e));
+$("catalog-import").addEventListener("change", (e) => catalog.import(e.target.files[0]));
+$("catalog-export").addEventListener("click", () => catalog.export());

@@ -258,6 +258,52 @@ pub fn find_products(state: State<'_, AppState>, query: String) -> Result<Vec<Ui
     Ok(found.iter().map(|p| UiProduct::of(p, c.station.currency)).collect())
 }
 
+#[tauri::command]
+pub fn list_products(state: State<'_, AppState>) -> Result<Vec<UiProduct>> {
+    let c = counter(&state);
+    Ok(c.register
+        .journal()
+        .all_products()?
+        .iter()
+        .map(|p| UiProduct::of(p, c.station.currency))
+        .collect())
+}
+
+#[tauri::command]
+pub fn save_product(state: State<'_, AppState>, sku: String, name: String, price: String) -> Result<UiProduct> {
+    let c = counter(&state);
+    let product = Product::checked(&sku, &name, &price, c.station.currency)?;
+    Ok(UiProduct::of(
+        &c.register.journal().save_product(&product)?,
+        c.station.currency,
+    ))
+}
+
+#[tauri::command]
+pub fn delete_product(state: State<'_, AppState>, sku: String) -> Result<()> {
+    Ok(counter(&state).register.journal().delete_product(&sku)?)
+}
+
+/// Imports a CSV the cashier picked (its text, read by the page): all rows or none.
+#[tauri::command]
+pub fn import_products_csv(state: State<'_, AppState>, text: String) -> Result<usize> {
+    let c = counter(&state);
+    Ok(c.register.journal().import_products_csv(&text, c.station.currency)??)
+}
+
+/// Writes the catalog to a CSV file in the data folder's `exports/` and says where.
+#[tauri::command]
+pub fn export_products_csv(state: State<'_, AppState>) -> Result<String> {
+    let c = counter(&state);
+    let csv = c.register.journal().export_products_csv(c.station.currency)?;
+    let dir = state.paths.data.join("exports");
+    let path = dir.join(format!("products-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M%S")));
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&path, csv))
+        .map_err(|e| CommandError::new("export", format!("{}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UiProduct {

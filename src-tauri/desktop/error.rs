@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::mercadopago::ApiError;
 use crate::register::RegisterError;
-use crate::sale::{CartError, JournalError};
+use crate::sale::{CartError, JournalError, ProductError, RowError};
 use crate::vault::VaultError;
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +38,23 @@ impl CommandError {
 impl From<CartError> for CommandError {
     fn from(e: CartError) -> Self {
         Self::with("cart", e.to_string(), serde_json::to_value(&e).unwrap_or_default())
+    }
+}
+
+impl From<ProductError> for CommandError {
+    fn from(e: ProductError) -> Self {
+        Self::with("product", e.to_string(), serde_json::to_value(&e).unwrap_or_default())
+    }
+}
+
+impl From<Vec<RowError>> for CommandError {
+    fn from(rows: Vec<RowError>) -> Self {
+        let message = rows
+            .iter()
+            .map(|r| format!("row {}: {}", r.row, r.error))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self::with("import", message, json!({ "rows": rows }))
     }
 }
 

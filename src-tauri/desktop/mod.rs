@@ -55,6 +55,11 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         commands::find_products,
         commands::demo_customer,
         commands::open_customer_display,
+        commands::list_products,
+        commands::save_product,
+        commands::delete_product,
+        commands::import_products_csv,
+        commands::export_products_csv,
     ])
 }
 

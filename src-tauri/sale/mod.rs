@@ -7,6 +7,6 @@ pub mod journal;
 pub mod state;
 
 pub use cart::{Cart, CartError, CartLine, CheckedCart};
-pub use catalog::Product;
+pub use catalog::{Product, ProductError, RowError};
 pub use journal::{Journal, JournalError, Sale, SaleId, StateChange};
 pub use state::SaleState;

@@ -179,3 +179,33 @@ async fn a_validation_error_keeps_the_cart_and_titles_stay_text() {
     assert!(app.find("charge").await.is_enabled().await.unwrap());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_product_added_in_the_catalog_can_be_scanned() {
+    let app = App::start().await;
+    app.english().await;
+    app.click("open-catalog").await;
+    app.type_into("product-sku", "20000001").await;
+    app.type_into("product-name", "Mate de calabaza").await;
+    app.type_into("product-price", "15000").await;
+    app.click("product-save").await;
+    app.wait_text("catalog-message", |t| t == "Saved: Mate de calabaza")
+        .await;
+    app.wait_text("product-20000001", |t| t.contains("$ 15.000,00")).await;
+    app.type_into("product-price", "abc").await;
+    app.type_into("product-sku", "20000002").await;
+    app.type_into("product-name", "Bombilla").await;
+    app.click("product-save").await;
+    app.wait_text("catalog-message", |t| t.contains("is not a valid ARS amount"))
+        .await;
+    app.click("catalog-export").await;
+    let said = app
+        .wait_text("catalog-message", |t| t.starts_with("Exported to "))
+        .await;
+    let csv = std::fs::read_to_string(said.trim_start_matches("Exported to ")).unwrap();
+    assert!(csv.contains("20000001,Mate de calabaza,15000.00"), "{csv}");
+    app.click("catalog-close").await;
+    app.type_into("scan", &format!("20000001{ENTER}")).await;
+    app.wait_text("line-title-1", |t| t == "Mate de calabaza").await;
+    app.stop().await;
+}

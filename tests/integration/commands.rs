@@ -131,3 +131,67 @@ fn a_full_demo_sale_through_the_commands() {
     assert_eq!(e["kind"], "not_cancellable");
     assert_eq!(e["state"], "paid");
 }
+
+#[test]
+fn the_catalog_is_edited_imported_and_exported() {
+    let shell = Shell::demo("MLA");
+    let saved = shell
+        .invoke(
+            "save_product",
+            json!({ "sku": "123456", "name": "Fernet 750 ml", "price": "8900.5" }),
+        )
+        .unwrap();
+    assert_eq!(saved["priceText"], "$ 8.900,50");
+    let e = shell
+        .invoke("save_product", json!({ "sku": "12 34", "name": "x", "price": "1" }))
+        .unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["reason"].as_str()),
+        (Some("product"), Some("bad_sku"))
+    );
+    let e = shell
+        .invoke("save_product", json!({ "sku": "1", "name": "x", "price": "NaN" }))
+        .unwrap_err();
+    assert_eq!(e["reason"], "bad_price");
+    let before = shell
+        .invoke("list_products", json!({}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    let bad = shell
+        .invoke(
+            "import_products_csv",
+            json!({ "text": "sku,name,price\n9,Ok,1\n10,,2\n" }),
+        )
+        .unwrap_err();
+    assert_eq!(bad["kind"], "import");
+    assert_eq!(bad["rows"][0]["row"], 3);
+    assert_eq!(
+        shell
+            .invoke("list_products", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        before,
+        "nothing imported"
+    );
+    let n = shell
+        .invoke(
+            "import_products_csv",
+            json!({ "text": "sku,name,price\n9,Soda,150\n10,Hielo,300.25\n" }),
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+    let path = shell.invoke("export_products_csv", json!({})).unwrap();
+    let csv = std::fs::read_to_string(path.as_str().unwrap()).unwrap();
+    assert!(
+        csv.starts_with("sku,name,price\n")
+            && csv.contains("10,Hielo,300.25\n")
+            && csv.contains("123456,Fernet 750 ml,8900.50\n"),
+        "{csv}"
+    );
+    let found = shell.invoke("find_products", json!({ "query": "hiel" })).unwrap();
+    assert_eq!(found[0]["sku"], "10");
+}
