@@ -209,3 +209,37 @@ async fn a_product_added_in_the_catalog_can_be_scanned() {
     app.wait_text("line-title-1", |t| t == "Mate de calabaza").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_customer_display_follows_the_sale() {
+    let app = App::start().await;
+    app.english().await;
+    let main = app.client.window().await.unwrap();
+    app.click("customer-display").await;
+    let mut handles = Vec::new();
+    for _ in 0..100 {
+        handles = app.client.windows().await.unwrap();
+        if handles.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let customer = handles.into_iter().find(|h| *h != main).expect("a second window");
+    app.type_into("scan", &format!("7790387000011{ENTER}")).await;
+    app.wait_text("cart-total", |t| t == "$ 3.500,00").await;
+    app.click("charge").await;
+    app.wait_attr("pay-screen", "data-state", "waiting").await;
+    app.client.switch_to_window(customer.clone()).await.unwrap();
+    app.wait_text("customer-store", |t| t == "Almacén Demo").await;
+    app.wait_text("customer-total", |t| t == "$ 3.500,00").await;
+    assert!(app.find("customer-qr").await.is_displayed().await.unwrap());
+    app.screenshot("customer-waiting").await;
+    app.client.switch_to_window(main).await.unwrap();
+    app.click("phone-pay").await;
+    app.wait_attr("pay-screen", "data-state", "paid").await;
+    app.client.switch_to_window(customer).await.unwrap();
+    app.wait_text("customer-outcome", |t| t == "¡Gracias!" || t == "Thank you!")
+        .await;
+    app.screenshot("customer-paid").await;
+    app.stop().await;
+}
