@@ -17,6 +17,23 @@ const COMMANDS: &[&str] = &[
     "delete_product",
     "import_products_csv",
     "export_products_csv",
+    "account_status",
+    "save_token",
+    "forget_token",
+    "get_settings",
+    "save_settings",
+    "list_stores",
+    "list_pos",
+    "create_store",
+    "create_pos",
+    "choose_pos",
+    "switch_mode",
+    "list_sales",
+    "sale_story",
+    "refund",
+    "export_day_csv",
+    "day_summary",
+    "reconcile",
 ];
 
 fn main() {

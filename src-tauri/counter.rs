@@ -20,7 +20,7 @@ use crate::sale::{Journal, JournalError, Product, SaleState};
 use crate::sandbox::{Outcome, Sandbox};
 use crate::settings::Settings;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The built-in sandbox: no real money.

@@ -7,6 +7,7 @@
 //! - [`register`]: one sale's life (charge, watch, cancel, recover), driven by the poller;
 //! - [`vault`]: the access token in the OS keyring;
 //! - [`settings`], [`paths`]: the register's settings file and folders;
+//! - [`setup`], [`records`]: setting up a register on an account; the day's records;
 //! - [`counter`]: a whole checkout station put together, on the demo sandbox or a real account;
 //! - [`sandbox`]: a local Mercado Pago for demo mode and every test.
 //!
@@ -17,10 +18,12 @@ pub mod desktop;
 pub mod mercadopago;
 pub mod money;
 pub mod paths;
+pub mod records;
 pub mod register;
 pub mod sale;
 pub mod sandbox;
 pub mod settings;
+pub mod setup;
 pub mod vault;
 
 pub use desktop::run;

@@ -27,6 +27,7 @@ async function start() {
   I18N.apply(document);
   $("version").textContent = "v" + info.version;
   $("data-dir").textContent = info.dataDir;
+  $("sandbox-url").textContent = info.sandboxUrl ? `· sandbox ${info.sandboxUrl}` : "";
   $("station").textContent = [info.storeName, info.posName].filter(Boolean).join(" · ");
   $("mode").hidden = info.mode !== "demo";
   $("phone").hidden = info.mode !== "demo";
@@ -468,7 +469,7 @@ function focusLastQuantity() {
 }
 
 function onKey(e) {
-  if ($("catalog").open) return; // the dialog has the keyboard
+  if (document.querySelector("dialog[open]")) return; // a dialog has the keyboard
   if (scannerBurst(e)) return;
   const keys = {
     F2: () => $("scan").focus(),
@@ -587,3 +588,304 @@ $("catalog-close").addEventListener("click", () => catalog.close());
 $("product-form").addEventListener("submit", (e) => catalog.save(e));
 $("catalog-import").addEventListener("change", (e) => catalog.import(e.target.files[0]));
 $("catalog-export").addEventListener("click", () => catalog.export());
+
+// ---------- settings: the account, the register's set-up, options ----------
+
+function say(id, text, bad) {
+  $(id).textContent = text;
+  $(id).classList.toggle("bad", !!bad);
+}
+
+const settingsDialog = {
+  stores: [],
+  pos: [],
+  async open() {
+    $("settings").showModal();
+    for (const id of ["account-message", "setup-message", "options-message"]) say(id, "");
+    await this.refresh();
+  },
+  async refresh() {
+    const status = await invoke("account_status");
+    const a = status.account;
+    $("account-status").textContent = a
+      ? t("settings.account_line", { nickname: a.nickname || a.userId, site: a.siteId, currency: "", kind: t(status.testToken ? "settings.kind_test" : "settings.kind_prod") }).replace(" ·  · ", " · ")
+      : status.keyringError || t("settings.no_account");
+    $("setup-panel").hidden = !a;
+    $("switch-live").disabled = !a || !status.posExternalId;
+    $("switch-demo").hidden = status.mode !== "live";
+    const s = await invoke("get_settings");
+    $("api-url").value = s.apiBaseUrl;
+    $("ttl").value = s.orderTtlSecs;
+    $("ipn-on").checked = s.notifications.enabled;
+    $("ipn-bind").value = s.notifications.bind;
+    if (a) await this.loadStores();
+  },
+  async loadStores() {
+    try {
+      this.stores = await invoke("list_stores");
+    } catch (e) {
+      return say("setup-message", I18N.error(e), true);
+    }
+    fillSelect($("store-select"), this.stores.map((s) => [s.id, s.name]));
+    await this.loadPos();
+  },
+  async loadPos() {
+    const storeId = Number($("store-select").value) || null;
+    try {
+      this.pos = storeId ? await invoke("list_pos", { storeId }) : [];
+    } catch (e) {
+      return say("setup-message", I18N.error(e), true);
+    }
+    fillSelect($("pos-select"), this.pos.map((p) => [p.externalId, `${p.name} (${p.externalId})`]));
+  },
+  async saveToken(e) {
+    e.preventDefault();
+    const token = $("token").value;
+    $("token").value = ""; // the page keeps no copy
+    try {
+      await invoke("save_token", { token });
+      say("account-message", t("settings.saved_token"));
+      await this.refresh();
+    } catch (err) {
+      say("account-message", I18N.error(err), true);
+    }
+  },
+  async forget() {
+    try {
+      await invoke("forget_token");
+      say("account-message", t("settings.forgotten"));
+      if (state.info.mode === "live") location.reload();
+      await this.refresh();
+    } catch (err) {
+      say("account-message", I18N.error(err), true);
+    }
+  },
+  async createStore(e) {
+    e.preventDefault();
+    const store = { name: $("store-name").value, streetName: $("store-street").value, streetNumber: $("store-number").value, city: $("store-city").value, state: $("store-state").value };
+    try {
+      const s = await invoke("create_store", { store });
+      say("setup-message", t("settings.created", { name: s.name }));
+      await this.loadStores();
+      $("store-select").value = String(s.id);
+      await this.loadPos();
+    } catch (err) {
+      say("setup-message", I18N.error(err), true);
+    }
+  },
+  async createPos(e) {
+    e.preventDefault();
+    try {
+      const p = await invoke("create_pos", { storeId: Number($("store-select").value), name: $("pos-name").value, externalId: $("pos-code").value });
+      say("setup-message", t("settings.created", { name: p.name }));
+      await this.loadPos();
+      $("pos-select").value = p.externalId;
+    } catch (err) {
+      say("setup-message", I18N.error(err), true);
+    }
+  },
+  async choose() {
+    const pos = this.pos.find((p) => p.externalId === $("pos-select").value);
+    const store = this.stores.find((s) => String(s.id) === $("store-select").value);
+    if (!pos) return;
+    try {
+      await invoke("choose_pos", { pos, storeName: store ? store.name : "" });
+      say("setup-message", t("settings.chosen", { name: pos.name }));
+      await this.refresh();
+    } catch (err) {
+      say("setup-message", I18N.error(err), true);
+    }
+  },
+  async switchTo(mode) {
+    try {
+      await invoke("switch_mode", { mode });
+      location.reload();
+    } catch (err) {
+      say("setup-message", I18N.error(err), true);
+    }
+  },
+  async saveOptions(e) {
+    e.preventDefault();
+    const change = {
+      apiBaseUrl: $("api-url").value,
+      orderTtlSecs: Number($("ttl").value),
+      notificationsEnabled: $("ipn-on").checked,
+      notificationsBind: $("ipn-bind").value,
+      language: I18N.lang,
+    };
+    try {
+      await invoke("save_settings", { change });
+      say("options-message", t("settings.options_saved"));
+    } catch (err) {
+      say("options-message", I18N.error(err), true);
+    }
+  },
+};
+
+function fillSelect(select, options) {
+  select.replaceChildren(...options.map(([value, label]) => {
+    const o = document.createElement("option");
+    o.value = String(value);
+    o.textContent = label;
+    return o;
+  }));
+}
+
+$("open-settings").addEventListener("click", () => settingsDialog.open());
+$("settings-close").addEventListener("click", () => { $("settings").close(); focusScan(); });
+$("token-form").addEventListener("submit", (e) => settingsDialog.saveToken(e));
+$("token-forget").addEventListener("click", () => settingsDialog.forget());
+$("store-select").addEventListener("change", () => settingsDialog.loadPos());
+$("store-form").addEventListener("submit", (e) => settingsDialog.createStore(e));
+$("pos-form").addEventListener("submit", (e) => settingsDialog.createPos(e));
+$("pos-choose").addEventListener("click", () => settingsDialog.choose());
+$("switch-live").addEventListener("click", () => settingsDialog.switchTo("live"));
+$("switch-demo").addEventListener("click", () => settingsDialog.switchTo("demo"));
+$("options-form").addEventListener("submit", (e) => settingsDialog.saveOptions(e));
+
+// ---------- the day's sales ----------
+
+const salesDialog = {
+  page: 0,
+  story: null,
+  async open() {
+    $("history").showModal();
+    if (!$("history-day").value) $("history-day").value = localDay(new Date());
+    say("history-message", "");
+    await this.list();
+  },
+  async list() {
+    const rows = await invoke("list_sales", { day: $("history-day").value, saleState: $("history-state").value || null, page: this.page });
+    const body = $("sales");
+    body.replaceChildren();
+    if (!rows.length) say("history-message", t("history.no_sales"));
+    for (const r of rows) {
+      const tr = document.createElement("tr");
+      tr.dataset.testid = `sale-row-${r.id}`;
+      for (const text of [`#${r.id}`, r.time, r.state + (r.late ? " (late)" : ""), r.total]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      tr.addEventListener("click", () => this.show(r.id));
+      body.append(tr);
+    }
+  },
+  async show(id) {
+    const s = await invoke("sale_story", { saleId: id });
+    this.story = s;
+    $("story").hidden = false;
+    $("refund-confirm").hidden = true;
+    $("story-title").textContent = `${t("pay.sale", { id })} · ${s.created} · ${s.sale.state}`;
+    $("story-lines").replaceChildren(...s.lines.map((l) => {
+      const tr = document.createElement("tr");
+      for (const [text, num] of [[l.title, false], [`${l.quantity} × ${l.unit}`, true], [l.total, true]]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        if (num) td.className = "num";
+        tr.append(td);
+      }
+      return tr;
+    }));
+    $("story-total").textContent = s.sale.total;
+    $("story-paid").textContent = s.sale.paid ? `${t("progress.paid")} ${s.sale.paid} · ${t("history.refunded", { amount: s.refunded })}` : "";
+    $("story-ids").textContent = `ref ${s.sale.externalReference} · MO ${s.merchantOrderIds.join(", ") || "–"} · pay ${s.paymentIds.join(", ") || "–"}`;
+    $("story-changes").replaceChildren(...s.changes.map((c) => {
+      const li = document.createElement("li");
+      li.textContent = `${c.at} ${c.state}: ${c.detail}`;
+      return li;
+    }));
+    $("refund").disabled = s.sale.state !== "paid";
+    for (const tr of document.querySelectorAll("#sales tr")) tr.setAttribute("aria-selected", String(tr.dataset.testid === `sale-row-${id}`));
+  },
+  askRefund() {
+    if (!this.story) return;
+    const amount = $("refund-amount").value.trim();
+    $("refund-question").textContent = t("history.confirm_refund", { amount: amount || t("history.refund_all"), id: this.story.sale.id });
+    $("refund-confirm").hidden = false;
+  },
+  async refund() {
+    $("refund-confirm").hidden = true;
+    const amount = $("refund-amount").value.trim() || null;
+    try {
+      const s = await invoke("refund", { saleId: this.story.sale.id, amount });
+      say("history-message", t("history.refunded", { amount: s.refunded }));
+      $("refund-amount").value = "";
+      await this.show(s.sale.id);
+    } catch (err) {
+      say("history-message", I18N.error(err), true);
+    }
+  },
+  async summary() {
+    const s = await invoke("day_summary", { day: $("history-day").value });
+    const lines = s.states.map(([state, count, total]) => t("history.summary_line", { state, count, total }));
+    lines.push(t("history.summary_paid", { paid: s.paidTotal, refunded: s.refundedTotal, late: s.latePaid }));
+    say("history-message", lines.join("\n"));
+  },
+  async reconcile() {
+    try {
+      const diffs = await invoke("reconcile", { day: $("history-day").value });
+      say("history-message", diffs.length
+        ? diffs.map((d) => t("history.difference", { id: d.saleId, what: d.what, journal: d.journalPaid || d.journalState, mp: d.mercadoPagoPaid || "–" })).join("\n")
+        : t("history.no_differences"), diffs.length > 0);
+    } catch (err) {
+      say("history-message", I18N.error(err), true);
+    }
+  },
+  async exportDay() {
+    try {
+      say("history-message", t("history.exported", { path: await invoke("export_day_csv", { day: $("history-day").value }) }));
+    } catch (err) {
+      say("history-message", I18N.error(err), true);
+    }
+  },
+  print() {
+    const s = this.story;
+    if (!s) return;
+    const r = $("receipt");
+    r.replaceChildren();
+    const h = document.createElement("h1");
+    h.textContent = state.info.storeName || "QR Cashier";
+    r.append(h, textLine(`${t("pay.sale", { id: s.sale.id })} ${s.created}`));
+    for (const l of s.lines) r.append(pair(`${l.quantity} × ${l.title}`, l.total));
+    const total = pair(t("cart.total"), s.sale.total);
+    total.classList.add("total");
+    r.append(total, textLine(`Mercado Pago ${s.paymentIds.join(", ")}`));
+    window.print();
+  },
+};
+
+function localDay(d) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+function textLine(text) {
+  const p = document.createElement("div");
+  p.textContent = text;
+  return p;
+}
+
+function pair(left, right) {
+  const d = document.createElement("div");
+  d.className = "line";
+  const a = document.createElement("span");
+  a.textContent = left;
+  const b = document.createElement("span");
+  b.textContent = right;
+  d.append(a, b);
+  return d;
+}
+
+$("open-history").addEventListener("click", () => salesDialog.open());
+$("history-close").addEventListener("click", () => { $("history").close(); focusScan(); });
+$("history-day").addEventListener("change", () => { salesDialog.page = 0; salesDialog.list(); });
+$("history-state").addEventListener("change", () => { salesDialog.page = 0; salesDialog.list(); });
+$("history-prev").addEventListener("click", () => { salesDialog.page = Math.max(0, salesDialog.page - 1); salesDialog.list(); });
+$("history-next").addEventListener("click", () => { salesDialog.page += 1; salesDialog.list(); });
+$("history-summary").addEventListener("click", () => salesDialog.summary());
+$("history-reconcile").addEventListener("click", () => salesDialog.reconcile());
+$("history-export").addEventListener("click", () => salesDialog.exportDay());
+$("story-print").addEventListener("click", () => salesDialog.print());
+$("refund").addEventListener("click", () => salesDialog.askRefund());
+$("refund-yes").addEventListener("click", () => salesDialog.refund());
+$("refund-no").addEventListener("click", () => ($("refund-confirm").hidden = true));

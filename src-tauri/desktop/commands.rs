@@ -14,7 +14,7 @@ use crate::money::{format, parse_amount, Currency};
 use crate::register::{Progress, SaleEvent};
 use crate::sale::{Cart, CartError, CartLine, Product, Sale, SaleId, SaleState};
 
-type Result<T> = std::result::Result<T, CommandError>;
+pub(super) type Result<T> = std::result::Result<T, CommandError>;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -29,6 +29,8 @@ pub struct AppInfo {
     pub language: Option<String>,
     /// Something the cashier should know about how the app started (keyring missing, ...).
     pub notice: Option<String>,
+    /// Demo mode's sandbox, for support and tests.
+    pub sandbox_url: Option<String>,
 }
 
 /// A cart line as the page sends it: the price as typed text, never a float.
@@ -86,7 +88,7 @@ pub enum UiEvent {
 }
 
 impl UiSale {
-    fn of(s: &Sale) -> Self {
+    pub(super) fn of(s: &Sale) -> Self {
         UiSale {
             id: s.id,
             state: s.state,
@@ -149,7 +151,7 @@ fn to_cart(lines: Vec<UiCartLine>) -> std::result::Result<Cart, CartError> {
     Ok(Cart { lines })
 }
 
-fn counter(state: &State<'_, AppState>) -> Arc<Counter> {
+pub(super) fn counter(state: &State<'_, AppState>) -> Arc<Counter> {
     state.counter()
 }
 
@@ -164,8 +166,9 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         currency: c.station.currency,
         store_name: c.station.store_name.clone(),
         pos_name: c.station.pos_name.clone(),
-        language: state.settings.language.clone(),
-        notice: state.notice.clone(),
+        language: state.settings().language,
+        notice: state.notice(),
+        sandbox_url: c.sandbox.as_ref().map(|s| s.base_url().to_owned()),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod commands;
 mod error;
+mod store_commands;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -20,23 +21,60 @@ use crate::vault::Vault;
 /// What the commands share.
 pub struct AppState {
     pub paths: AppPaths,
-    pub settings: Settings,
-    pub notice: Option<String>,
+    pub vault: Vault,
+    settings: RwLock<Settings>,
+    notice: RwLock<Option<String>>,
     counter: RwLock<Arc<Counter>>,
 }
 
 impl AppState {
     pub fn new(paths: AppPaths, settings: Settings, counter: Counter, notice: Option<String>) -> Self {
         AppState {
+            vault: vault_for(&paths),
             paths,
-            settings,
-            notice,
+            settings: RwLock::new(settings),
+            notice: RwLock::new(notice),
             counter: RwLock::new(Arc::new(counter)),
         }
     }
 
     pub fn counter(&self) -> Arc<Counter> {
         self.counter.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn notice(&self) -> Option<String> {
+        self.notice.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Changes the settings and writes them to the config folder.
+    pub fn update_settings(
+        &self,
+        change: impl FnOnce(&mut Settings),
+    ) -> Result<Settings, crate::settings::SettingsError> {
+        let mut s = self.settings.write().unwrap_or_else(|e| e.into_inner());
+        let mut next = s.clone();
+        change(&mut next);
+        next.save(&self.paths.config)?;
+        *s = next.clone();
+        Ok(next)
+    }
+
+    /// Puts a new counter in place (demo or account); the page reloads to follow it.
+    pub fn replace_counter(&self, counter: Counter, notice: Option<String>) {
+        *self.counter.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(counter);
+        *self.notice.write().unwrap_or_else(|e| e.into_inner()) = notice;
+    }
+}
+
+/// The keyring entry of this register: one per data folder when `QR_CASHIER_HOME` is set.
+fn vault_for(paths: &AppPaths) -> Vault {
+    match std::env::var_os("QR_CASHIER_HOME") {
+        Some(_) => Vault::new(Some(&paths.data.display().to_string())),
+        None => Vault::new(None),
     }
 }
 
@@ -60,13 +98,30 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         commands::delete_product,
         commands::import_products_csv,
         commands::export_products_csv,
+        store_commands::account_status,
+        store_commands::save_token,
+        store_commands::forget_token,
+        store_commands::get_settings,
+        store_commands::save_settings,
+        store_commands::list_stores,
+        store_commands::list_pos,
+        store_commands::create_store,
+        store_commands::create_pos,
+        store_commands::choose_pos,
+        store_commands::switch_mode,
+        store_commands::list_sales,
+        store_commands::sale_story,
+        store_commands::refund,
+        store_commands::export_day_csv,
+        store_commands::day_summary,
+        store_commands::reconcile,
     ])
 }
 
 /// Picks the mode: the saved account when the keyring holds a token and the register is set
 /// up, else the demo; says why when it had to fall back.
 pub async fn start_counter(paths: &AppPaths, settings: &Settings) -> (Counter, Option<String>) {
-    let vault = Vault::new(std::env::var("QR_CASHIER_HOME").ok().as_deref());
+    let vault = vault_for(paths);
     // A keyring that does not answer must not keep the counter closed.
     let token = tokio::time::timeout(
         Duration::from_secs(5),

@@ -157,6 +157,10 @@ impl Register {
         &self.inner.journal
     }
 
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
     pub fn config(&self) -> &RegisterConfig {
         &self.inner.config
     }

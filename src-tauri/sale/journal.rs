@@ -112,6 +112,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sale_changes_sale ON sale_changes(sale_id);",
     // 2: the product catalog.
     super::catalog::MIGRATION,
+    // 3: refunds.
+    crate::records::MIGRATION,
 ];
 
 pub struct Journal {

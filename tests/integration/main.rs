@@ -4,6 +4,8 @@ mod commands;
 mod contract;
 mod crash;
 mod fixtures;
+mod keyring;
+mod live;
 mod sale_life;
 mod support;
 mod token_hygiene;

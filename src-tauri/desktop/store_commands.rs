@@ -1,0 +1,501 @@
+//! The store owner's commands: the token, the register's set-up, the settings, and the day's
+//! records. The token goes in once, to `save_token`; no command ever returns it.
+
+use chrono::NaiveDate;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use super::commands::{counter, Result, UiSale};
+use super::error::CommandError;
+use super::AppState;
+use crate::counter::{Counter, Mode};
+use crate::mercadopago::stores::Location;
+use crate::mercadopago::Client;
+use crate::money::{format, parse_amount};
+use crate::records::{self, Difference, RecordsError};
+use crate::sale::SaleState;
+use crate::settings::{Settings, SettingsError};
+use crate::setup::{self, Account, CheckError, PosView, SetupError, StoreView};
+
+impl From<SetupError> for CommandError {
+    fn from(e: SetupError) -> Self {
+        let detail = serde_json::to_value(&e).unwrap_or_default();
+        CommandError {
+            kind: "setup",
+            message: e.to_string(),
+            detail,
+        }
+    }
+}
+
+impl From<CheckError> for CommandError {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Setup(s) => s.into(),
+            CheckError::Api(a) => a.into(),
+        }
+    }
+}
+
+impl From<SettingsError> for CommandError {
+    fn from(e: SettingsError) -> Self {
+        CommandError::new("settings", e.to_string())
+    }
+}
+
+impl From<RecordsError> for CommandError {
+    fn from(e: RecordsError) -> Self {
+        match e {
+            RecordsError::Journal(j) => j.into(),
+            RecordsError::Api(a) => a.into(),
+            RecordsError::Refund(r) => {
+                let detail = serde_json::to_value(&r).unwrap_or_default();
+                CommandError {
+                    kind: "refund",
+                    message: r.to_string(),
+                    detail,
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountStatus {
+    pub mode: Mode,
+    /// The account the saved token belongs to, as last checked.
+    pub account: Option<crate::settings::AccountSettings>,
+    pub test_token: Option<bool>,
+    pub pos_external_id: Option<String>,
+    pub pos_name: Option<String>,
+    pub store_name: Option<String>,
+    pub keyring_error: Option<String>,
+}
+
+#[tauri::command]
+pub async fn account_status(state: State<'_, AppState>) -> Result<AccountStatus> {
+    let settings = state.settings();
+    let vault = state.vault.clone();
+    let token = tauri::async_runtime::spawn_blocking(move || vault.load())
+        .await
+        .map_err(|e| CommandError::new("vault", e.to_string()))?;
+    let (test_token, keyring_error) = match token {
+        Ok(t) => (
+            t.map(|t| secrecy::ExposeSecret::expose_secret(&t).starts_with("TEST-")),
+            None,
+        ),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    Ok(AccountStatus {
+        mode: counter(&state).mode,
+        account: settings.account.filter(|_| test_token.is_some()),
+        test_token,
+        pos_external_id: settings.pos_external_id,
+        pos_name: settings.pos_name,
+        store_name: settings.store_name,
+        keyring_error,
+    })
+}
+
+/// Checks the token with Mercado Pago, then keeps it in the keyring. A refused token is not
+/// kept anywhere.
+#[tauri::command]
+pub async fn save_token(state: State<'_, AppState>, token: String) -> Result<Account> {
+    let token = SecretString::from(token.trim().to_owned());
+    let account = setup::check_token(&state.settings().api_base_url, &token).await?;
+    let vault = state.vault.clone();
+    tauri::async_runtime::spawn_blocking(move || vault.save(&token))
+        .await
+        .map_err(|e| CommandError::new("vault", e.to_string()))??;
+    let same_account = state.settings().account.is_some_and(|a| a.user_id == account.user_id);
+    state.update_settings(|s| {
+        s.account = Some(account.settings());
+        if !same_account {
+            // A POS belongs to one account.
+            s.pos_external_id = None;
+            s.pos_id = None;
+            s.pos_name = None;
+            s.store_name = None;
+        }
+    })?;
+    tracing::info!(user = account.user_id, site = %account.site, test = account.test, "access token saved");
+    Ok(account)
+}
+
+/// Removes the token from the keyring and goes back to the demo.
+#[tauri::command]
+pub async fn forget_token(state: State<'_, AppState>) -> Result<()> {
+    let vault = state.vault.clone();
+    tauri::async_runtime::spawn_blocking(move || vault.forget())
+        .await
+        .map_err(|e| CommandError::new("vault", e.to_string()))??;
+    state.update_settings(|s| s.account = None)?;
+    if counter(&state).mode == Mode::Live {
+        let settings = state.settings();
+        let demo = Counter::start_demo(&state.paths, &settings)
+            .await
+            .map_err(|e| CommandError::new("start", e.to_string()))?;
+        state.replace_counter(demo, None);
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Settings {
+    state.settings()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsChange {
+    pub api_base_url: String,
+    pub order_ttl_secs: u64,
+    pub notifications_enabled: bool,
+    pub notifications_bind: String,
+    pub language: Option<String>,
+}
+
+/// Checks and saves the settings; they apply at the next start or mode switch.
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, change: SettingsChange) -> Result<Settings> {
+    let url = url::Url::parse(change.api_base_url.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| {
+            CommandError::new(
+                "bad_base_url",
+                format!("{:?} is not an http(s) address", change.api_base_url),
+            )
+        })?;
+    if !(60..=3600).contains(&change.order_ttl_secs) {
+        return Err(CommandError::new(
+            "settings",
+            "the order lifetime must be between 60 and 3600 seconds",
+        ));
+    }
+    if change.notifications_enabled && change.notifications_bind.parse::<std::net::SocketAddr>().is_err() {
+        return Err(CommandError::new(
+            "settings",
+            "the notification address must be like 0.0.0.0:8088",
+        ));
+    }
+    let language = change.language.filter(|l| ["es", "pt", "en"].contains(&l.as_str()));
+    Ok(state.update_settings(|s| {
+        s.api_base_url = url.as_str().trim_end_matches('/').to_owned();
+        s.order_ttl_secs = change.order_ttl_secs;
+        s.notifications.enabled = change.notifications_enabled;
+        s.notifications.bind = change.notifications_bind;
+        s.language = language;
+    })?)
+}
+
+/// A client for the saved account (set-up happens before the register runs on it).
+async fn account_client(state: &State<'_, AppState>) -> Result<(Client, u64)> {
+    let settings = state.settings();
+    let account = settings
+        .account
+        .ok_or_else(|| CommandError::new("no_account", "save an access token first"))?;
+    let vault = state.vault.clone();
+    let token = tauri::async_runtime::spawn_blocking(move || vault.load())
+        .await
+        .map_err(|e| CommandError::new("vault", e.to_string()))??
+        .ok_or_else(|| CommandError::new("no_account", "save an access token first"))?;
+    Ok((setup::client(&settings.api_base_url, token)?, account.user_id))
+}
+
+#[tauri::command]
+pub async fn list_stores(state: State<'_, AppState>) -> Result<Vec<StoreView>> {
+    let (c, user) = account_client(&state).await?;
+    Ok(setup::stores(&c, user).await?)
+}
+
+#[tauri::command]
+pub async fn list_pos(state: State<'_, AppState>, store_id: Option<u64>) -> Result<Vec<PosView>> {
+    let (c, _) = account_client(&state).await?;
+    Ok(setup::points_of_sale(&c, store_id).await?)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewStore {
+    pub name: String,
+    pub street_name: String,
+    pub street_number: String,
+    pub city: String,
+    pub state: String,
+}
+
+#[tauri::command]
+pub async fn create_store(state: State<'_, AppState>, store: NewStore) -> Result<StoreView> {
+    let (c, user) = account_client(&state).await?;
+    let location = Location {
+        street_name: store.street_name,
+        street_number: store.street_number,
+        city_name: store.city,
+        state_name: store.state,
+        ..Default::default()
+    };
+    Ok(setup::create_store(&c, user, &store.name, location).await?)
+}
+
+#[tauri::command]
+pub async fn create_pos(
+    state: State<'_, AppState>,
+    store_id: u64,
+    name: String,
+    external_id: String,
+) -> Result<PosView> {
+    let (c, _) = account_client(&state).await?;
+    Ok(setup::create_pos(&c, store_id, &name, external_id.trim()).await?)
+}
+
+/// The POS this register charges on, saved in the settings.
+#[tauri::command]
+pub fn choose_pos(state: State<'_, AppState>, pos: PosView, store_name: String) -> Result<Settings> {
+    Ok(state.update_settings(|s| {
+        s.pos_external_id = Some(pos.external_id);
+        s.pos_id = Some(pos.id);
+        s.pos_name = Some(pos.name);
+        s.store_name = Some(store_name);
+    })?)
+}
+
+/// Runs the register on the saved account (`live`) or on the demo; the page reloads after.
+#[tauri::command]
+pub async fn switch_mode(state: State<'_, AppState>, mode: Mode) -> Result<()> {
+    if let Some(open) = counter(&state).register.open_sale()? {
+        return Err(CommandError::new(
+            "busy",
+            format!("sale {} is still waiting: finish or cancel it first", open.id),
+        ));
+    }
+    let settings = state.settings();
+    let next = match mode {
+        Mode::Demo => Counter::start_demo(&state.paths, &settings).await,
+        Mode::Live => {
+            let vault = state.vault.clone();
+            let token = tauri::async_runtime::spawn_blocking(move || vault.load())
+                .await
+                .map_err(|e| CommandError::new("vault", e.to_string()))??
+                .ok_or_else(|| CommandError::new("no_account", "save an access token first"))?;
+            Counter::start_live(&state.paths, &settings, token).await
+        }
+    };
+    let next = next.map_err(|e| CommandError::new("start", e.to_string()))?;
+    state.replace_counter(next, None);
+    Ok(())
+}
+
+fn parse_day(day: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| CommandError::new("bad_day", format!("{day:?} is not a day (YYYY-MM-DD)")))
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaleRow {
+    #[serde(flatten)]
+    pub sale: UiSale,
+    pub time: String,
+    pub items: u64,
+}
+
+#[tauri::command]
+pub fn list_sales(
+    state: State<'_, AppState>,
+    day: String,
+    sale_state: Option<String>,
+    page: u32,
+) -> Result<Vec<SaleRow>> {
+    let day = parse_day(&day)?;
+    let filter = match sale_state.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(s.parse::<SaleState>().map_err(|e| CommandError::new("bad_state", e))?),
+    };
+    let (from, to) = records::day_span(day);
+    let c = counter(&state);
+    let sales = c
+        .register
+        .journal()
+        .list(from, to, filter, 50, page.saturating_mul(50))?;
+    Ok(sales
+        .iter()
+        .map(|s| SaleRow {
+            sale: UiSale::of(s),
+            time: s
+                .created_at
+                .with_timezone(&chrono::Local)
+                .format("%H:%M:%S")
+                .to_string(),
+            items: s.lines.iter().map(|l| l.quantity as u64).sum(),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiStory {
+    pub sale: UiSale,
+    pub lines: Vec<UiStoryLine>,
+    pub changes: Vec<UiChange>,
+    pub refunds: Vec<UiRefund>,
+    pub refunded: String,
+    pub merchant_order_ids: Vec<String>,
+    pub payment_ids: Vec<String>,
+    pub created: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UiStoryLine {
+    pub title: String,
+    pub quantity: u32,
+    pub unit: String,
+    pub total: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UiChange {
+    pub at: String,
+    pub state: SaleState,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UiRefund {
+    pub at: String,
+    pub amount: Option<String>,
+    pub state: String,
+    pub detail: String,
+}
+
+fn ui_story(s: &records::SaleStory) -> UiStory {
+    let c = s.sale.currency;
+    let local =
+        |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string();
+    UiStory {
+        sale: UiSale::of(&s.sale),
+        lines: s
+            .sale
+            .lines
+            .iter()
+            .map(|l| UiStoryLine {
+                title: l.title.clone(),
+                quantity: l.quantity,
+                unit: format(l.unit_price, c),
+                total: format(l.unit_price * rust_decimal::Decimal::from(l.quantity), c),
+            })
+            .collect(),
+        changes: s
+            .changes
+            .iter()
+            .map(|ch| UiChange {
+                at: local(ch.at),
+                state: ch.state,
+                detail: ch.detail.clone(),
+            })
+            .collect(),
+        refunds: s
+            .refunds
+            .iter()
+            .map(|r| UiRefund {
+                at: local(r.created_at),
+                amount: r.amount.map(|a| format(a, c)),
+                state: r.state.clone(),
+                detail: r.detail.clone(),
+            })
+            .collect(),
+        refunded: format(s.refunded, c),
+        merchant_order_ids: s.sale.merchant_order_ids.iter().map(u64::to_string).collect(),
+        payment_ids: s.sale.payment_ids.iter().map(u64::to_string).collect(),
+        created: local(s.sale.created_at),
+    }
+}
+
+#[tauri::command]
+pub fn sale_story(state: State<'_, AppState>, sale_id: i64) -> Result<UiStory> {
+    Ok(ui_story(&records::story(counter(&state).register.journal(), sale_id)?))
+}
+
+/// Refunds a paid sale, whole (`amount` empty) or in part, after the page asked to confirm.
+#[tauri::command]
+pub async fn refund(state: State<'_, AppState>, sale_id: i64, amount: Option<String>) -> Result<UiStory> {
+    let amount = match amount.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(a) => Some(parse_amount(a).map_err(|e| CommandError::new("refund", e.to_string()))?),
+    };
+    let c = counter(&state);
+    Ok(ui_story(&records::refund(&c.register, sale_id, amount).await?))
+}
+
+#[tauri::command]
+pub fn export_day_csv(state: State<'_, AppState>, day: String) -> Result<String> {
+    let day = parse_day(&day)?;
+    let c = counter(&state);
+    let csv = records::day_csv(c.register.journal(), day)?;
+    let dir = state.paths.data.join("exports");
+    let prefix = if c.mode == Mode::Demo { "demo-sales" } else { "sales" };
+    let path = dir.join(format!("{prefix}-{day}.csv"));
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&path, csv))
+        .map_err(|e| CommandError::new("export", format!("{}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiSummary {
+    pub states: Vec<(SaleState, u64, String)>,
+    pub paid_total: String,
+    pub refunded_total: String,
+    pub late_paid: u64,
+}
+
+#[tauri::command]
+pub fn day_summary(state: State<'_, AppState>, day: String) -> Result<UiSummary> {
+    let day = parse_day(&day)?;
+    let c = counter(&state);
+    let cur = c.station.currency;
+    let s = records::summary(c.register.journal(), day)?;
+    Ok(UiSummary {
+        states: s
+            .states
+            .iter()
+            .filter_map(|(k, v)| Some((k.parse().ok()?, v.count, format(v.total, cur))))
+            .collect(),
+        paid_total: format(s.paid_total, cur),
+        refunded_total: format(s.refunded_total, cur),
+        late_paid: s.late_paid,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiDifference {
+    pub sale_id: i64,
+    pub external_reference: String,
+    pub journal_state: SaleState,
+    pub journal_paid: Option<String>,
+    pub mercado_pago_paid: Option<String>,
+    pub what: String,
+}
+
+#[tauri::command]
+pub async fn reconcile(state: State<'_, AppState>, day: String) -> Result<Vec<UiDifference>> {
+    let day = parse_day(&day)?;
+    let c = counter(&state);
+    let cur = c.station.currency;
+    let found: Vec<Difference> = records::reconcile(&c.register, day).await?;
+    Ok(found
+        .into_iter()
+        .map(|d| UiDifference {
+            sale_id: d.sale_id,
+            external_reference: d.external_reference,
+            journal_state: d.journal_state,
+            journal_paid: d.journal_paid.map(|a| format(a, cur)),
+            mercado_pago_paid: d.mercado_pago_paid.map(|a| format(a, cur)),
+            what: d.what,
+        })
+        .collect())
+}
