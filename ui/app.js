@@ -644,8 +644,8 @@ const settingsDialog = {
     $("token").value = ""; // the page keeps no copy
     try {
       await invoke("save_token", { token });
-      say("account-message", t("settings.saved_token"));
       await this.refresh();
+      say("account-message", t("settings.saved_token"));
     } catch (err) {
       say("account-message", I18N.error(err), true);
     }
@@ -653,9 +653,9 @@ const settingsDialog = {
   async forget() {
     try {
       await invoke("forget_token");
-      say("account-message", t("settings.forgotten"));
-      if (state.info.mode === "live") location.reload();
+      if (state.info.mode === "live") return location.reload();
       await this.refresh();
+      say("account-message", t("settings.forgotten"));
     } catch (err) {
       say("account-message", I18N.error(err), true);
     }
@@ -665,10 +665,10 @@ const settingsDialog = {
     const store = { name: $("store-name").value, streetName: $("store-street").value, streetNumber: $("store-number").value, city: $("store-city").value, state: $("store-state").value };
     try {
       const s = await invoke("create_store", { store });
-      say("setup-message", t("settings.created", { name: s.name }));
       await this.loadStores();
       $("store-select").value = String(s.id);
       await this.loadPos();
+      say("setup-message", t("settings.created", { name: s.name }));
     } catch (err) {
       say("setup-message", I18N.error(err), true);
     }
@@ -677,9 +677,9 @@ const settingsDialog = {
     e.preventDefault();
     try {
       const p = await invoke("create_pos", { storeId: Number($("store-select").value), name: $("pos-name").value, externalId: $("pos-code").value });
-      say("setup-message", t("settings.created", { name: p.name }));
       await this.loadPos();
       $("pos-select").value = p.externalId;
+      say("setup-message", t("settings.created", { name: p.name }));
     } catch (err) {
       say("setup-message", I18N.error(err), true);
     }
@@ -690,8 +690,8 @@ const settingsDialog = {
     if (!pos) return;
     try {
       await invoke("choose_pos", { pos, storeName: store ? store.name : "" });
-      say("setup-message", t("settings.chosen", { name: pos.name }));
       await this.refresh();
+      say("setup-message", t("settings.chosen", { name: pos.name }));
     } catch (err) {
       say("setup-message", I18N.error(err), true);
     }
@@ -761,8 +761,15 @@ const salesDialog = {
     if (!rows.length) say("history-message", t("history.no_sales"));
     for (const r of rows) {
       const tr = document.createElement("tr");
-      tr.dataset.testid = `sale-row-${r.id}`;
-      for (const text of [`#${r.id}`, r.time, r.state + (r.late ? " (late)" : ""), r.total]) {
+      tr.dataset.sale = String(r.id);
+      const open = document.createElement("button");
+      open.type = "button";
+      open.textContent = `#${r.id}`;
+      open.dataset.testid = `sale-row-${r.id}`;
+      const first = document.createElement("td");
+      first.append(open);
+      tr.append(first);
+      for (const text of [r.time, r.state + (r.late ? " (late)" : ""), r.total]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.append(td);
@@ -796,7 +803,7 @@ const salesDialog = {
       return li;
     }));
     $("refund").disabled = s.sale.state !== "paid";
-    for (const tr of document.querySelectorAll("#sales tr")) tr.setAttribute("aria-selected", String(tr.dataset.testid === `sale-row-${id}`));
+    for (const tr of document.querySelectorAll("#sales tr")) tr.setAttribute("aria-selected", String(tr.dataset.sale === String(id)));
   },
   askRefund() {
     if (!this.story) return;

@@ -243,3 +243,199 @@ async fn the_customer_display_follows_the_sale() {
     app.screenshot("customer-paid").await;
     app.stop().await;
 }
+
+/// `mp-sandbox` in its own process: the "real" Mercado Pago of the account tests.
+struct MercadoPago {
+    child: std::process::Child,
+    base_url: String,
+    token: String,
+}
+
+impl MercadoPago {
+    fn start() -> MercadoPago {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mp-sandbox"))
+            .args(["--port", "0", "--site", "MLA"])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut value = |key: &str| {
+            lines
+                .next()
+                .unwrap()
+                .unwrap()
+                .strip_prefix(&format!("{key}="))
+                .unwrap()
+                .to_owned()
+        };
+        let base_url = value("base_url");
+        let token = value("token");
+        MercadoPago { child, base_url, token }
+    }
+
+    async fn get(&self, path: &str) -> serde_json::Value {
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let r = reqwest::Client::new()
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        r.json().await.unwrap_or_default()
+    }
+}
+
+impl Drop for MercadoPago {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
+    let mp = MercadoPago::start();
+    let app = App::start().await;
+    app.english().await;
+    app.click("open-settings").await;
+    app.wait_text("account-status", |t| t.contains("No account")).await;
+    // Point the app at this Mercado Pago.
+    let url = app.find("api-url").await;
+    url.clear().await.unwrap();
+    url.send_keys(&mp.base_url).await.unwrap();
+    app.click("options-save").await;
+    app.wait_text("options-message", |t| t.starts_with("Saved")).await;
+    // A wrong token is refused and not kept.
+    let wrong = format!("TEST-{}-112525-{}-{}", "7".repeat(16), "ab".repeat(16), 123456789);
+    app.type_into("token", &format!("{wrong}{ENTER}")).await;
+    app.wait_text("account-message", |t| t.contains("refused the access token"))
+        .await;
+    app.wait_text("account-status", |t| t.contains("No account")).await;
+    // The right one shows the account.
+    app.type_into("token", &format!("{}{ENTER}", mp.token)).await;
+    app.wait_text("account-message", |t| t == "Token saved in the system keyring.")
+        .await;
+    app.wait_text("account-status", |t| {
+        t.contains("DEMO_STORE") && t.contains("MLA") && t.contains("test token")
+    })
+    .await;
+    assert_eq!(
+        app.find("token").await.prop("value").await.unwrap().unwrap(),
+        "",
+        "the page keeps no copy"
+    );
+    // A store and a register, created at Mercado Pago and chosen.
+    for (field, text) in [
+        ("store-name", "Kiosco Sur"),
+        ("store-street", "Defensa"),
+        ("store-number", "500"),
+        ("store-city", "CABA"),
+        ("store-state", "CABA"),
+    ] {
+        app.type_into(field, text).await;
+    }
+    app.click("store-create").await;
+    app.wait_text("setup-message", |t| t == "Created: Kiosco Sur").await;
+    app.type_into("pos-name", "Caja Sur").await;
+    app.type_into("pos-code", "CAJASUR").await;
+    app.click("pos-create").await;
+    app.wait_text("setup-message", |t| t == "Created: Caja Sur").await;
+    app.click("pos-choose").await;
+    app.wait_text("setup-message", |t| t == "Register chosen: Caja Sur")
+        .await;
+    app.click("switch-live").await;
+    // The page reloads on the account.
+    app.wait_text("station", |t| t == "Kiosco Sur · Caja Sur").await;
+    assert!(!app.find("mode").await.is_displayed().await.unwrap(), "no demo badge");
+    app.english().await;
+    app.type_into("quick-title", "Recarga SUBE").await;
+    app.type_into("quick-price", &format!("2500{ENTER}")).await;
+    app.wait_text("cart-total", |t| t == "$ 2.500,00").await;
+    app.click("charge").await;
+    app.wait_attr("pay-screen", "data-state", "waiting").await;
+    let state = mp.get("/sandbox/state").await;
+    let pos_id = state["pos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["external_id"] == "CAJASUR")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    mp.post(
+        &format!("/sandbox/pos/{pos_id}/customer"),
+        serde_json::json!({ "outcome": "approved" }),
+    )
+    .await;
+    app.wait_attr("pay-screen", "data-state", "paid").await;
+    app.click("new-sale").await;
+    // The day's sales: a part refund, confirmed first.
+    app.click("open-history").await;
+    app.click("sale-row-1").await;
+    app.wait_text("story-total", |t| t == "$ 2.500,00").await;
+    app.type_into("refund-amount", "1000").await;
+    app.click("refund").await;
+    app.wait_text("refund-question", |t| t == "Refund 1000 of sale #1?")
+        .await;
+    app.click("refund-yes").await;
+    app.wait_text("history-message", |t| t == "Refunded: $ 1.000,00").await;
+    app.click("history-export").await;
+    let said = app
+        .wait_text("history-message", |t| t.starts_with("Exported to "))
+        .await;
+    let csv = std::fs::read_to_string(said.trim_start_matches("Exported to ")).unwrap();
+    assert!(
+        csv.contains("1 x Recarga SUBE") && csv.contains(",ARS,2500.00,2500.00,1000.00,"),
+        "{csv}"
+    );
+    app.click("history-reconcile").await;
+    app.wait_text("history-message", |t| t.starts_with("No differences"))
+        .await;
+    // A refund made outside the app, on Mercado Pago: the reconciliation finds it.
+    let state = mp.get("/sandbox/state").await;
+    let paid = state["merchant_orders"][0]["payments"][0]["id"].as_u64().unwrap();
+    mp.post(&format!("/v1/payments/{paid}/refunds"), serde_json::json!({}))
+        .await;
+    app.click("history-reconcile").await;
+    app.wait_text("history-message", |t| t.starts_with("Sale #1: the journal says paid"))
+        .await;
+    app.screenshot("history").await;
+    app.click("history-close").await;
+    let home = app.stop().await;
+    // The token is in no file the app wrote, its logs included.
+    let mut found = Vec::new();
+    let mut dirs = vec![home.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if std::fs::read(&path)
+                .unwrap()
+                .windows(mp.token.len())
+                .any(|w| w == mp.token.as_bytes())
+            {
+                found.push(path);
+            }
+        }
+    }
+    assert!(
+        home.path().join("logs").read_dir().unwrap().next().is_some(),
+        "the app wrote logs"
+    );
+    assert!(found.is_empty(), "the token is in {found:?}");
+}

@@ -162,7 +162,8 @@ impl App {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    pub async fn stop(self) {
+    /// Closes the app and hands back its folder, for a look at what it left.
+    pub async fn stop(self) -> tempfile::TempDir {
         let App {
             client,
             mut driver,
@@ -173,6 +174,6 @@ impl App {
         // SIGTERM lets tauri-driver end its WebKitWebDriver child too.
         let _ = Command::new("kill").arg("-TERM").arg(driver.id().to_string()).status();
         let _ = driver.wait();
-        drop(home);
+        home
     }
 }
