@@ -28,3 +28,6 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
   printf "qr-cashier-test" | env -u DISPLAY gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test --locked -- "$@"
 ' test-run "$@"
+
+say "a short crash soak (make soak runs the long one)"
+target/debug/soak --sales 30 --max-seconds 240 --kill-rate 0.3

@@ -195,7 +195,8 @@ pub async fn refund(register: &Register, sale_id: SaleId, amount: Option<Decimal
         .await;
     let (state, detail) = match &outcome {
         Ok(r) => ("done", format!("refund {} accepted", r.id)),
-        Err(e) if e.is_transient() => ("requested", e.to_string()),
+        // Maybe carried out: it stays requested and goes again with the same key.
+        Err(e) if e.is_uncertain() => ("requested", e.to_string()),
         Err(e) => ("failed", e.to_string()),
     };
     journal.with_transaction(|tx| {

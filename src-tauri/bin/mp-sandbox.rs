@@ -24,10 +24,16 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!("base_url={}", sandbox.base_url());
-    println!("token={}", sandbox.account.token);
-    println!("user_id={}", sandbox.account.user_id);
-    println!("site_id={}", sandbox.account.site_id);
+    // One write: a reader that stops after the lines it needs loses nothing.
+    let a = &sandbox.account;
+    print!(
+        "base_url={}\ntoken={}\nuser_id={}\nsite_id={}\n",
+        sandbox.base_url(),
+        a.token,
+        a.user_id,
+        a.site_id
+    );
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     let _ = tokio::signal::ctrl_c().await;
 }
 

@@ -2,15 +2,21 @@
 //! gets killed with SIGKILL and started again.
 //!
 //! `register-worker --base-url URL --user-id N --pos EXT --journal FILE [--ttl-secs S]
-//!  [--charge PRICE] [--cancel-when-waiting] [--pause-at STATE] [--hammer N]`
+//!  [--late-secs S] [--charge PRICE] [--cancel-when-waiting] [--pause-at STATE] [--hammer N]
+//!  [--serve]`
+//!
+//! With `--serve` it reads commands on stdin (`charge PRICE`, `cancel SALE`) until stdin
+//! closes, instead of exiting when idle.
 //!
 //! The token comes from `QR_CASHIER_TOKEN` (never an argument: process arguments are visible
 //! to every user). It prints `step <state> <sale>` after each journaled step, `paused` when it
 //! stops at `--pause-at`, and `idle` when no sale is left to watch (then it exits).
 
 use std::io::Write;
+
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncBufReadExt;
 
 use qr_cashier::mercadopago::{Client, Config, RetryPolicy};
 use qr_cashier::money::parse_amount;
@@ -28,6 +34,8 @@ struct Args {
     cancel_when_waiting: bool,
     pause_at: Option<SaleState>,
     hammer: Option<u64>,
+    late_secs: u64,
+    serve: bool,
 }
 
 fn args() -> Args {
@@ -48,6 +56,8 @@ fn args() -> Args {
             "--pause-at" => a.pause_at = Some(value().parse::<SaleState>().unwrap_or_else(|e: String| die(&e))),
             "--hammer" => a.hammer = Some(value().parse().unwrap_or_else(|_| die("bad --hammer"))),
             "--cancel-when-waiting" => a.cancel_when_waiting = true,
+            "--late-secs" => a.late_secs = value().parse().unwrap_or_else(|_| die("bad --late-secs")),
+            "--serve" => a.serve = true,
             other => die(&format!("unknown argument {other}")),
         }
     }
@@ -115,7 +125,7 @@ async fn main() {
         medium: Duration::from_millis(50),
         slow: Duration::from_millis(50),
         late_every: Duration::from_millis(50),
-        late_for: Duration::ZERO,
+        late_for: Duration::from_secs(a.late_secs),
         max_backoff: Duration::from_millis(300),
         ..Default::default()
     };
@@ -138,7 +148,12 @@ async fn main() {
         say(&format!("step {} {}", sale.state, sale.id));
         if Some(sale.state) == pause_at {
             say("paused");
-            // Stopped right after the journal write, before the request it announces.
+            // The whole process stops right after the journal write, before the request it
+            // announces (every thread: the watchers too), and waits for its SIGKILL.
+            #[cfg(unix)]
+            unsafe {
+                libc::raise(libc::SIGSTOP);
+            }
             loop {
                 std::thread::sleep(Duration::from_secs(3600));
             }
@@ -160,8 +175,14 @@ async fn main() {
             Err(e) => say(&format!("refused {e}")),
         }
     }
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut serving = a.serve;
     loop {
         tokio::select! {
+            line = stdin.next_line(), if serving => match line {
+                Ok(Some(line)) => serve(&register, &line).await,
+                _ => serving = false,
+            },
             e = events.recv() => {
                 if let Ok(e) = e {
                     if a.cancel_when_waiting && e.state == SaleState::Waiting {
@@ -170,11 +191,27 @@ async fn main() {
                 }
             }
             _ = tokio::time::sleep(Duration::from_millis(100)) => {
-                if register.watched().is_empty() {
+                if !serving && register.watched().is_empty() {
                     say("idle");
                     return;
                 }
             }
         }
+    }
+}
+
+async fn serve(register: &Register, line: &str) {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some("charge"), Some(price)) => match register.charge(&cart(price)).await {
+            Ok(sale) => say(&format!("charged {}", sale.id)),
+            Err(e) => say(&format!("refused {e}")),
+        },
+        (Some("cancel"), Some(id)) => match id.parse().map(|id| register.cancel(id)) {
+            Ok(Ok(_)) => say(&format!("cancelling {id}")),
+            Ok(Err(e)) => say(&format!("refused {e}")),
+            Err(_) => say("refused: not a sale id"),
+        },
+        _ => say(&format!("refused: unknown command {line:?}")),
     }
 }

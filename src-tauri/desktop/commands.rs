@@ -41,7 +41,8 @@ pub struct UiCartLine {
     pub sku: Option<String>,
     pub title: String,
     pub unit_price: String,
-    pub quantity: i64,
+    /// Any JSON number: a fraction or a huge one is the cart's to refuse, in words.
+    pub quantity: serde_json::Number,
 }
 
 /// Totals of a cart as Rust computes them, written for the cashier.
@@ -129,8 +130,10 @@ fn to_cart(lines: Vec<UiCartLine>) -> std::result::Result<Cart, CartError> {
         .map(|(i, l)| {
             let line = i + 1;
             let unit_price = parse_amount(&l.unit_price).map_err(|_| CartError::PriceNotANumber { line })?;
-            let quantity = u32::try_from(l.quantity).map_err(|_| {
-                if l.quantity < 1 {
+            let whole = l.quantity.as_i64().or_else(|| l.quantity.as_u64().map(|_| i64::MAX));
+            let whole = whole.ok_or(CartError::QuantityNotWhole { line })?;
+            let quantity = u32::try_from(whole).map_err(|_| {
+                if whole < 1 {
                     CartError::QuantityNotPositive { line }
                 } else {
                     CartError::QuantityTooLarge {

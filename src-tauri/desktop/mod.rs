@@ -163,7 +163,20 @@ pub fn run() {
         tracing::warn!(notice = %n, "started with a notice");
     }
     let state = AppState::new(paths, settings, counter, notice);
-    let app = build(tauri::Builder::default(), state)
+    let mut builder = tauri::Builder::default();
+    // One register per user session: a second start brings the first one forward. With
+    // QR_CASHIER_HOME each folder is a register of its own and may run beside another.
+    if std::env::var_os("QR_CASHIER_HOME").is_none() {
+        builder = builder
+            .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.unminimize();
+                    let _ = w.set_focus();
+                }
+            }))
+            .plugin(tauri_plugin_window_state::Builder::default().build());
+    }
+    let app = build(builder, state)
         .setup(|app| {
             tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::App("index.html".into()))
                 .title("QR Cashier")

@@ -69,6 +69,13 @@ impl ApiError {
         )
     }
 
+    /// The request may have been carried out: a passing failure, or a 2xx whose body could not
+    /// be read. A step that fails so is checked (searched) or repeated (same key), never
+    /// taken as refused.
+    pub fn is_uncertain(&self) -> bool {
+        self.is_transient() || matches!(self, ApiError::UnexpectedBody { status: 200..=299, .. })
+    }
+
     pub(crate) fn from_status(status: u16, text: &str, retry_after: Option<Duration>) -> ApiError {
         let body = serde_json::from_str::<ErrorBody>(text).ok();
         let key = body.as_ref().map(|b| b.error.as_str()).unwrap_or("");

@@ -54,8 +54,9 @@ impl Listener {
 async fn notified(State(register): State<Register>, RawQuery(query): RawQuery, body: Bytes) -> StatusCode {
     match notifications::parse(query.as_deref().unwrap_or(""), &body) {
         Some(cue) => {
-            tracing::info!(?cue, "notification: searching now");
-            register.wake_all();
+            tracing::info!(?cue, "notification");
+            // Answered at once (Mercado Pago waits 22 s at most); the fetch happens after.
+            tokio::spawn(async move { register.cue(cue).await });
             StatusCode::OK
         }
         None => StatusCode::BAD_REQUEST,

@@ -202,7 +202,7 @@ impl Register {
                 self.watch(waiting.id);
                 Ok(waiting)
             }
-            Err(e) if e.is_transient() => {
+            Err(e) if e.is_uncertain() => {
                 let sale = self.note_error(&sale, &e)?;
                 self.watch(sale.id);
                 Ok(sale)
@@ -259,7 +259,30 @@ impl Register {
         }
     }
 
-    /// A notification arrived: every watched sale searches now. Its content is not trusted.
+    /// A notification arrived. Its content is not trusted: the merchant order (or payment) it
+    /// names is fetched with our own token, and the watched sale it belongs to searches now;
+    /// when that fetch fails, every watched sale does.
+    pub async fn cue(&self, cue: crate::mercadopago::notifications::Cue) {
+        use crate::mercadopago::notifications::Cue;
+        let reference = match cue {
+            Cue::MerchantOrder(id) => self.inner.client.merchant_order(id).await.map(|m| m.external_reference),
+            Cue::Payment(id) => self.inner.client.payment(id).await.map(|p| p.external_reference),
+        };
+        match reference {
+            Ok(Some(r)) => match self.inner.journal.by_reference(&r) {
+                Ok(Some(sale)) => self.wake(sale.id),
+                Ok(None) => tracing::info!(?cue, "a notification for a sale of another register or app"),
+                Err(_) => self.wake_all(),
+            },
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(?cue, error = %e, "cannot read what the notification names: searching every sale");
+                self.wake_all();
+            }
+        }
+    }
+
+    /// Every watched sale searches now.
     pub fn wake_all(&self) {
         for n in self.inner.watchers.lock().unwrap_or_else(|e| e.into_inner()).values() {
             n.notify_one();

@@ -160,7 +160,7 @@ async fn creating(r: &Register, sale: &Sale) -> Next {
     }
     match r.create_order(sale).await {
         Ok(_) => Next::Now,
-        Err(e) if e.is_transient() => Next::Trouble(e),
+        Err(e) if e.is_uncertain() => Next::Trouble(e),
         Err(e) => match r.fail(sale, &e) {
             Ok(()) => Next::Now,
             Err(j) => Next::Trouble(ApiError::Network(j.to_string())),

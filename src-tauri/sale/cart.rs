@@ -63,6 +63,8 @@ pub enum CartError {
     },
     #[error("line {line}: the quantity must be at least 1")]
     QuantityNotPositive { line: usize },
+    #[error("line {line}: the quantity must be a whole number")]
+    QuantityNotWhole { line: usize },
     #[error("line {line}: the quantity is more than {max}")]
     QuantityTooLarge { line: usize, max: u32 },
     #[error("the total is more than {max} {currency}, too much for one QR sale")]

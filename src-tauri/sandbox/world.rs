@@ -187,6 +187,8 @@ pub fn site_currency(site_id: &str) -> Option<(&'static str, u32)> {
         "MPE" => ("PEN", 2),
         "MLC" => ("CLP", 0),
         "MCO" => ("COP", 0),
+        // A site the app does not charge in, for testing that it says so.
+        "MLV" => ("VES", 2),
         _ => return None,
     })
 }

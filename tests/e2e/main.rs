@@ -1,5 +1,6 @@
 //! End-to-end tests in the real app window, through WebDriver, on the built-in demo.
 
+mod installed;
 mod support;
 
 use support::App;
@@ -272,6 +273,8 @@ impl MercadoPago {
         };
         let base_url = value("base_url");
         let token = value("token");
+        // Keep reading what it prints, so it never writes into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
         MercadoPago { child, base_url, token }
     }
 
@@ -438,4 +441,62 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
         "the app wrote logs"
     );
     assert!(found.is_empty(), "the token is in {found:?}");
+}
+
+/// Runs `invoke(cmd, args)` in the page and returns "allowed" or the error it got.
+async fn try_invoke(app: &App, cmd: &str, args: serde_json::Value) -> String {
+    let script = "const [cmd, args, done] = arguments; \
+        window.__TAURI__.core.invoke(cmd, args).then(() => done('allowed'), (e) => done(String(e && e.message || JSON.stringify(e))));";
+    let out = app.client.execute_async(script, vec![cmd.into(), args]).await.unwrap();
+    out.as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn each_window_reaches_only_the_commands_it_was_granted() {
+    let app = App::start().await;
+    app.wait_attr("link-status", "data-state", "ok").await;
+    assert_eq!(try_invoke(&app, "app_info", serde_json::json!({})).await, "allowed");
+    for (cmd, args) in [
+        ("plugin:fs|read_text_file", serde_json::json!({ "path": "/etc/passwd" })),
+        ("plugin:shell|execute", serde_json::json!({ "program": "sh" })),
+        (
+            "plugin:window-state|save_window_state",
+            serde_json::json!({ "flags": 0 }),
+        ),
+        ("read_token", serde_json::json!({})),
+    ] {
+        let answer = try_invoke(&app, cmd, args).await;
+        assert_ne!(answer, "allowed", "{cmd} was allowed");
+    }
+    let main = app.client.window().await.unwrap();
+    app.click("customer-display").await;
+    let mut customer = None;
+    for _ in 0..100 {
+        customer = app.client.windows().await.unwrap().into_iter().find(|h| *h != main);
+        if customer.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.client
+        .switch_to_window(customer.expect("the customer window"))
+        .await
+        .unwrap();
+    app.wait_text("customer-store", |t| !t.is_empty()).await;
+    assert_eq!(try_invoke(&app, "current_sale", serde_json::json!({})).await, "allowed");
+    for cmd in [
+        "charge",
+        "cancel",
+        "demo_customer",
+        "save_token",
+        "refund",
+        "list_sales",
+    ] {
+        let answer = try_invoke(&app, cmd, serde_json::json!({})).await;
+        assert!(
+            answer.contains("not allowed"),
+            "the customer display could call {cmd}: {answer}"
+        );
+    }
+    app.stop().await;
 }

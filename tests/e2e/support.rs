@@ -12,9 +12,22 @@ use fantoccini::{Client, ClientBuilder, Locator};
 /// One window at a time: two WebKit processes on two cores only slow each other down.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The app's folder (`QR_CASHIER_HOME`): a fresh one per test, or a given one that outlives
+/// the app (the bundle test upgrades the app on the same folder).
+pub struct Home {
+    _temp: Option<tempfile::TempDir>,
+    path: PathBuf,
+}
+
+impl Home {
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
 pub struct App {
     pub client: Client,
-    pub home: tempfile::TempDir,
+    pub home: Home,
     driver: Child,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
@@ -42,12 +55,37 @@ impl App {
     }
 
     pub async fn start_with(env: &[(&str, &str)]) -> App {
+        let temp = tempfile::tempdir().unwrap();
+        let home = Home {
+            path: temp.path().to_owned(),
+            _temp: Some(temp),
+        };
+        Self::launch(env!("CARGO_BIN_EXE_qr-cashier"), home, env).await
+    }
+
+    /// The installed program (`QR_CASHIER_APP`) on a folder that outlives it
+    /// (`QR_CASHIER_BUNDLE_HOME`), as `make test-bundle` sets them.
+    pub async fn installed() -> App {
+        let app = std::env::var("QR_CASHIER_APP").expect("QR_CASHIER_APP: run this with `make test-bundle`");
+        let home =
+            std::env::var("QR_CASHIER_BUNDLE_HOME").expect("QR_CASHIER_BUNDLE_HOME: run this with `make test-bundle`");
+        Self::launch(
+            &app,
+            Home {
+                _temp: None,
+                path: home.into(),
+            },
+            &[],
+        )
+        .await
+    }
+
+    async fn launch(application: &str, home: Home, env: &[(&str, &str)]) -> App {
         let turn = ONE_AT_A_TIME.lock().await;
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "no DISPLAY: the end-to-end tests need a display; run them with `make test` (it starts Xvfb)"
         );
-        let home = tempfile::tempdir().unwrap();
         let (port, native_port) = (free_port(), free_port());
         let mut cmd = Command::new(tauri_driver());
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
@@ -69,7 +107,7 @@ impl App {
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": env!("CARGO_BIN_EXE_qr-cashier") }),
+            serde_json::json!({ "application": application }),
         );
         // A new session hangs if the app dies at start: bound it.
         let client = tokio::time::timeout(
@@ -163,7 +201,7 @@ impl App {
     }
 
     /// Closes the app and hands back its folder, for a look at what it left.
-    pub async fn stop(self) -> tempfile::TempDir {
+    pub async fn stop(self) -> Home {
         let App {
             client,
             mut driver,

@@ -1,11 +1,14 @@
 //! Integration tests of the core and the command wiring, without a window.
 
+mod bad_input;
 mod commands;
 mod contract;
 mod crash;
+mod faults;
 mod fixtures;
 mod keyring;
 mod live;
 mod sale_life;
+mod security;
 mod support;
 mod token_hygiene;

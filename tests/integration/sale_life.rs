@@ -91,11 +91,13 @@ impl Counter {
         self.until(&format!("state {state}"), |e| e.state == state).await
     }
 
+    /// The customer scans and pays; the sandbox sends its notifications, as Mercado Pago does.
     pub fn pay(&self, outcome: Outcome) -> u64 {
         let mo = self.sb.world().scan(self.pos_id).unwrap()["merchant_order_id"]
             .as_u64()
             .unwrap();
         self.sb.world().pay(mo, outcome, None).unwrap();
+        self.sb.flush_notices();
         mo
     }
 

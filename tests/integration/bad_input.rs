@@ -1,0 +1,395 @@
+//! Bad input through the real commands (the path the page's `invoke` takes): each gets a clear,
+//! typed error and leaves nothing half-done (no sale journaled, no order on the POS).
+
+use qr_cashier::desktop::AppState;
+use serde_json::{json, Value};
+use tauri::Manager;
+
+use crate::commands::{line, Shell};
+
+impl Shell {
+    fn journal(&self) -> std::sync::Arc<qr_cashier::sale::Journal> {
+        self.window.state::<AppState>().counter().register.journal().clone()
+    }
+
+    fn sales(&self) -> usize {
+        self.journal()
+            .in_states(&qr_cashier::sale::SaleState::ALL)
+            .unwrap()
+            .len()
+    }
+
+    fn pos_orders(&self) -> usize {
+        self.window
+            .state::<AppState>()
+            .counter()
+            .sandbox
+            .as_ref()
+            .unwrap()
+            .world()
+            .orders
+            .len()
+    }
+}
+
+/// Charges `lines` on a demo counter of `site`; expects the error `kind` (and `reason`).
+fn refused_cart(site: &str, lines: Value, kind: &str, reason: Option<&str>) -> Value {
+    let shell = Shell::demo(site);
+    let e = shell.invoke("charge", json!({ "lines": lines })).expect_err("refused");
+    assert_eq!(e["kind"], kind, "{e}");
+    if let Some(r) = reason {
+        assert_eq!(e["reason"], r, "{e}");
+    }
+    assert!(
+        !e["message"].as_str().unwrap_or("").is_empty(),
+        "an error says what is wrong"
+    );
+    assert_eq!(shell.sales(), 0, "no sale journaled");
+    assert_eq!(shell.pos_orders(), 0, "no order on the POS");
+    e
+}
+
+fn one(title: &str, price: &str, quantity: i64) -> Value {
+    json!([line(title, price, quantity)])
+}
+
+macro_rules! bad_cart {
+    ($($name:ident: $site:literal, $lines:expr, $kind:literal, $reason:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                refused_cart($site, $lines, $kind, $reason);
+            }
+        )*
+    };
+}
+
+bad_cart! {
+    empty_cart: "MLA", json!([]), "cart", Some("empty");
+    price_zero: "MLA", one("Pan", "0", 1), "cart", Some("price_not_positive");
+    price_negative: "MLA", one("Pan", "-5", 1), "cart", Some("price_not_positive");
+    price_nan: "MLA", one("Pan", "NaN", 1), "cart", Some("price_not_a_number");
+    price_infinity: "MLA", one("Pan", "inf", 1), "cart", Some("price_not_a_number");
+    price_exponent: "MLA", one("Pan", "1e3", 1), "cart", Some("price_not_a_number");
+    price_decimal_comma: "MLA", one("Pan", "1,50", 1), "cart", Some("price_not_a_number");
+    price_empty: "MLA", one("Pan", "", 1), "cart", Some("price_not_a_number");
+    price_blank: "MLA", one("Pan", "   ", 1), "cart", Some("price_not_a_number");
+    price_words: "MLA", one("Pan", "ten pesos", 1), "cart", Some("price_not_a_number");
+    price_two_points: "MLA", one("Pan", "1.2.3", 1), "cart", Some("price_not_a_number");
+    price_beyond_decimal_range: "MLA", one("Pan", "79228162514264337593543950336", 1), "cart", Some("price_not_a_number");
+    price_three_decimals_ars: "MLA", one("Pan", "10.001", 1), "cart", Some("too_many_decimals");
+    price_three_decimals_brl: "MLB", one("Pão", "2.999", 1), "cart", Some("too_many_decimals");
+    price_decimals_clp: "MLC", one("Pan", "990.5", 1), "cart", Some("too_many_decimals");
+    price_decimals_cop: "MCO", one("Pan", "1500.25", 1), "cart", Some("too_many_decimals");
+    price_huge: "MLA", one("Pan", "999999999999999999", 1), "cart", Some("total_too_large");
+    total_too_large: "MLA", one("Pan", "99999", 1000), "cart", Some("total_too_large");
+    total_too_large_pen: "MPE", one("Pan", "50000", 5), "cart", Some("total_too_large");
+    quantity_zero: "MLA", one("Pan", "10", 0), "cart", Some("quantity_not_positive");
+    quantity_negative: "MLA", one("Pan", "10", -3), "cart", Some("quantity_not_positive");
+    quantity_too_large: "MLA", one("Pan", "10", 10_000), "cart", Some("quantity_too_large");
+    quantity_beyond_u32: "MLA", one("Pan", "10", 4_294_967_296), "cart", Some("quantity_too_large");
+    ten_thousand_lines: "MLA", json!(vec![line("Pan", "1", 1); 10_000]), "cart", Some("too_many_lines");
+    title_empty: "MLA", one("", "10", 1), "cart", Some("no_title");
+    title_blank: "MLA", one("    ", "10", 1), "cart", Some("no_title");
+    title_bell_character: "MLA", one("a\u{7}b", "10", 1), "cart", Some("title_control_chars");
+    title_newline: "MLA", one("a\nb", "10", 1), "cart", Some("title_control_chars");
+    title_nul: "MLA", one("a\u{0}b", "10", 1), "cart", Some("title_control_chars");
+    title_ten_kilobytes: "MLA", one(&"x".repeat(10 * 1024), "10", 1), "cart", Some("title_too_long");
+    second_line_bad: "MLA", json!([line("Pan", "10", 1), line("Leche", "-", 1)]), "cart", Some("price_not_a_number");
+}
+
+#[test]
+fn quantity_a_fraction() {
+    let e = refused_cart(
+        "MLA",
+        json!([{ "title": "Pan", "unitPrice": "1", "quantity": 1.5 }]),
+        "cart",
+        Some("quantity_not_whole"),
+    );
+    assert_eq!(e["line"], 1);
+}
+
+#[test]
+fn emoji_accents_and_markup_in_titles_are_just_text() {
+    let shell = Shell::demo("MLA");
+    let q = shell
+        .invoke(
+            "quote",
+            json!({ "lines": [line("Café ☕ 🧉 ñandú", "10", 1), line("<script>alert(1)</script>", "5", 1)] }),
+        )
+        .unwrap();
+    assert_eq!(q["total"], "$ 15,00");
+    let sale = shell
+        .invoke(
+            "charge",
+            json!({ "lines": [line("<img src=x onerror=alert(1)>", "5", 1)] }),
+        )
+        .unwrap();
+    let story = shell.invoke("sale_story", json!({ "saleId": sale["id"] })).unwrap();
+    assert_eq!(
+        story["lines"][0]["title"], "<img src=x onerror=alert(1)>",
+        "kept as the cashier typed it"
+    );
+}
+
+fn refused_token(token: &str, kind: &str, reason: Option<&str>) {
+    let shell = Shell::demo("MLA");
+    let e = shell.invoke("save_token", json!({ "token": token })).unwrap_err();
+    assert_eq!(e["kind"], kind, "{e}");
+    if let Some(r) = reason {
+        assert_eq!(e["reason"], r, "{e}");
+    }
+    assert!(
+        !e.to_string().contains(token) || token.len() < 6,
+        "the refused token is not echoed back"
+    );
+    assert!(
+        shell.invoke("account_status", json!({})).unwrap()["account"].is_null(),
+        "nothing kept"
+    );
+}
+
+#[test]
+fn token_empty() {
+    refused_token("", "setup", Some("not_a_token"));
+}
+
+#[test]
+fn token_plain_words() {
+    refused_token("my password", "setup", Some("not_a_token"));
+}
+
+#[test]
+fn token_with_bearer_prefix() {
+    refused_token(
+        &format!("Bearer TEST-{}-112525-{}-1", "1".repeat(16), "a".repeat(32)),
+        "setup",
+        Some("not_a_token"),
+    );
+}
+
+#[test]
+fn token_with_spaces_inside() {
+    refused_token(
+        &format!("TEST-{} 112525-{}-1", "1".repeat(16), "a".repeat(32)),
+        "setup",
+        Some("not_a_token"),
+    );
+}
+
+#[test]
+fn token_too_long() {
+    refused_token(&format!("TEST-{}", "1".repeat(300)), "setup", Some("not_a_token"));
+}
+
+#[test]
+fn token_with_markup() {
+    refused_token("TEST-<script>alert(1)</script>-123456789", "setup", Some("not_a_token"));
+}
+
+#[test]
+fn token_well_formed_but_unknown() {
+    let shell = Shell::demo("MLA");
+    let sandbox = shell
+        .window
+        .state::<AppState>()
+        .counter()
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .base_url()
+        .to_owned();
+    let change = json!({ "apiBaseUrl": sandbox, "orderTtlSecs": 600, "notificationsEnabled": false, "notificationsBind": "127.0.0.1:0" });
+    shell.invoke("save_settings", json!({ "change": change })).unwrap();
+    let token = format!("APP_USR-{}-112525-{}-{}", "2".repeat(16), "c".repeat(32), 987654321);
+    let e = shell.invoke("save_token", json!({ "token": token })).unwrap_err();
+    assert_eq!(e["kind"], "token_refused", "{e}");
+    assert!(shell.invoke("account_status", json!({})).unwrap()["account"].is_null());
+}
+
+#[test]
+fn token_when_mercado_pago_cannot_be_reached() {
+    refused_token(
+        &format!("APP_USR-{}-112525-{}-{}", "2".repeat(16), "c".repeat(32), 987654321),
+        "connection",
+        None,
+    );
+}
+
+#[test]
+fn token_of_a_site_the_app_does_not_serve() {
+    let shell = Shell::demo("MLA");
+    let counter = shell.window.state::<AppState>().counter();
+    let sb = counter.sandbox.as_ref().unwrap();
+    let user = sb.world().add_user("MLV", None).unwrap();
+    let change = json!({ "apiBaseUrl": sb.base_url(), "orderTtlSecs": 600, "notificationsEnabled": false, "notificationsBind": "127.0.0.1:0" });
+    shell.invoke("save_settings", json!({ "change": change })).unwrap();
+    let e = shell.invoke("save_token", json!({ "token": user.token })).unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["reason"].as_str(), e["site"].as_str()),
+        (Some("setup"), Some("unsupported_site"), Some("MLV"))
+    );
+}
+
+fn refused_settings(api: &str, ttl: u64, ipn: bool, bind: &str, kind: &str) {
+    let shell = Shell::demo("MLA");
+    let before = shell.invoke("get_settings", json!({})).unwrap();
+    let change =
+        json!({ "apiBaseUrl": api, "orderTtlSecs": ttl, "notificationsEnabled": ipn, "notificationsBind": bind });
+    let e = shell.invoke("save_settings", json!({ "change": change })).unwrap_err();
+    assert_eq!(e["kind"], kind, "{e}");
+    assert_eq!(
+        shell.invoke("get_settings", json!({})).unwrap(),
+        before,
+        "nothing changed"
+    );
+}
+
+#[test]
+fn base_url_not_a_url() {
+    refused_settings("not a url", 600, false, "", "bad_base_url");
+}
+
+#[test]
+fn base_url_ftp() {
+    refused_settings("ftp://api.mercadopago.com", 600, false, "", "bad_base_url");
+}
+
+#[test]
+fn base_url_javascript() {
+    refused_settings("javascript:alert(1)", 600, false, "", "bad_base_url");
+}
+
+#[test]
+fn order_lifetime_too_short() {
+    refused_settings("https://api.mercadopago.com", 10, false, "", "settings");
+}
+
+#[test]
+fn order_lifetime_too_long() {
+    refused_settings("https://api.mercadopago.com", 100_000, false, "", "settings");
+}
+
+#[test]
+fn notification_address_not_an_address() {
+    refused_settings(
+        "https://api.mercadopago.com",
+        600,
+        true,
+        "localhost:notaport",
+        "settings",
+    );
+}
+
+#[test]
+fn journal_read_only() {
+    let shell = Shell::demo("MLA");
+    shell
+        .journal()
+        .with_transaction(|tx| tx.execute_batch("PRAGMA query_only = ON"))
+        .unwrap();
+    let e = shell
+        .invoke("charge", json!({ "lines": one("Pan", "10", 1) }))
+        .unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["reason"].as_str()),
+        (Some("journal"), Some("read_only")),
+        "{e}"
+    );
+    assert_eq!(
+        shell.pos_orders(),
+        0,
+        "nothing sent when the sale cannot be written down first"
+    );
+}
+
+#[test]
+fn journal_full() {
+    let shell = Shell::demo("MLA");
+    let j = shell.journal();
+    let pages: i64 = j
+        .with_transaction(|tx| tx.query_row("PRAGMA page_count", [], |r| r.get(0)))
+        .unwrap();
+    j.with_transaction(|tx| tx.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(())))
+        .unwrap();
+    let big = json!(vec![line(&"x".repeat(120), "1", 1); 200]);
+    let e = shell.invoke("charge", json!({ "lines": big })).unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["reason"].as_str()),
+        (Some("journal"), Some("full")),
+        "{e}"
+    );
+    assert_eq!(shell.pos_orders(), 0);
+}
+
+#[test]
+fn journal_corrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = qr_cashier::paths::AppPaths::under(dir.path().to_path_buf());
+    let file = paths.data.join("demo").join("journal.sqlite3");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let garbage: Vec<u8> = (0..16384u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&file, &garbage).unwrap();
+    let settings = qr_cashier::settings::Settings::default();
+    let e = tauri::async_runtime::block_on(qr_cashier::counter::Counter::start_demo(&paths, &settings))
+        .err()
+        .expect("refused");
+    assert!(e.to_string().contains("damaged"), "{e}");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        garbage,
+        "the damaged file is left as it was, for support"
+    );
+}
+
+#[test]
+fn journal_path_taken_by_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = qr_cashier::paths::AppPaths::under(dir.path().to_path_buf());
+    std::fs::create_dir_all(paths.data.join("demo").join("journal.sqlite3")).unwrap();
+    let settings = qr_cashier::settings::Settings::default();
+    let e = tauri::async_runtime::block_on(qr_cashier::counter::Counter::start_demo(&paths, &settings))
+        .err()
+        .expect("refused");
+    assert!(e.to_string().contains("cannot be opened"), "{e}");
+}
+
+#[test]
+fn cancel_of_a_sale_that_does_not_exist() {
+    let shell = Shell::demo("MLA");
+    let e = shell.invoke("cancel", json!({ "saleId": 424242 })).unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["reason"].as_str()),
+        (Some("journal"), Some("no_such_sale")),
+        "{e}"
+    );
+}
+
+#[test]
+fn refund_of_a_sale_that_is_not_paid() {
+    let shell = Shell::demo("MLA");
+    let sale = shell.invoke("charge", json!({ "lines": one("Pan", "10", 1) })).unwrap();
+    let e = shell
+        .invoke("refund", json!({ "saleId": sale["id"], "amount": null }))
+        .unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["reason"].as_str()),
+        (Some("refund"), Some("not_paid")),
+        "{e}"
+    );
+    let e = shell
+        .invoke("refund", json!({ "saleId": sale["id"], "amount": "abc" }))
+        .unwrap_err();
+    assert_eq!(e["kind"], "refund", "{e}");
+}
+
+#[test]
+fn a_day_that_is_not_a_day() {
+    let shell = Shell::demo("MLA");
+    for day in ["", "yesterday", "2026-13-40", "2026/11/25"] {
+        let e = shell
+            .invoke("list_sales", json!({ "day": day, "saleState": null, "page": 0 }))
+            .unwrap_err();
+        assert_eq!(e["kind"], "bad_day", "{day:?}");
+    }
+}

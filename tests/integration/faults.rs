@@ -1,0 +1,207 @@
+//! The fault matrix: each API step a sale uses (create, search, get, delete, refund) × each
+//! fault the sandbox injects (500, 503, 429 with Retry-After, a delay past the timeout, a
+//! dropped connection, a malformed body, an empty 200). Every fault outlasts the client's own
+//! retries. Each test checks the sale ends in the right state, the cashier was told the truth,
+//! and the sandbox holds no stray order.
+
+use std::time::Duration;
+
+use qr_cashier::register::{listener, PollSchedule, Progress, Register};
+use qr_cashier::sale::SaleState;
+use qr_cashier::sandbox::{Fault, FaultRule, Outcome};
+
+use crate::sale_life::{cart, counter_with, quick_schedule, Counter};
+use crate::support::client_with;
+
+/// More than the client's three tries: the register itself must cope.
+const TIMES: u32 = 4;
+
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    Create,
+    Search,
+    Get,
+    Delete,
+    Refund,
+}
+
+fn fault(kind: &str) -> Fault {
+    match kind {
+        "500" => Fault::Status { status: 500 },
+        "503" => Fault::Status { status: 503 },
+        "429" => Fault::RateLimit { retry_after: 1 },
+        "timeout" => Fault::Delay { ms: 700 },
+        "drop" => Fault::Drop,
+        "malformed" => Fault::Malformed,
+        "empty" => Fault::Empty,
+        other => panic!("no fault {other}"),
+    }
+}
+
+/// A counter whose client gives up after 300 ms, so a 700 ms delay is a timeout.
+async fn impatient(schedule: PollSchedule, notification_url: Option<String>) -> Counter {
+    let mut k = counter_with("MLA", schedule, notification_url).await;
+    let config = k.register.config().clone();
+    let client = client_with(&k.sb, &k.sb.account.token, Duration::from_millis(300));
+    k.register = Register::new(client, k.register.journal().clone(), config, k.sb.clock());
+    k.events = k.register.subscribe();
+    k
+}
+
+fn trouble(e: &qr_cashier::register::SaleEvent) -> bool {
+    matches!(e.progress, Progress::ConnectionTrouble { .. })
+}
+
+async fn run(step: Step, kind: &str) {
+    let f = fault(kind);
+    match step {
+        Step::Create => {
+            let mut k = impatient(quick_schedule(), None).await;
+            k.sb.add_fault(FaultRule::next("create_order", f, TIMES));
+            let sale = k
+                .register
+                .charge(&cart("100", 1))
+                .await
+                .expect("a failing create is not a refusal");
+            if sale.state == SaleState::Creating {
+                assert!(sale.last_error.is_some(), "the error is journaled");
+            }
+            k.until_state(SaleState::Waiting).await;
+            k.pay(Outcome::Approved);
+            k.until_state(SaleState::Paid).await;
+            assert!(k.pos_is_empty());
+            let one =
+                k.sb.world()
+                    .merchant_orders
+                    .values()
+                    .filter(|m| m.external_reference == sale.external_reference)
+                    .count();
+            assert_eq!(one, 1);
+        }
+        Step::Search => {
+            let mut k = impatient(quick_schedule(), None).await;
+            k.register.charge(&cart("100", 1)).await.unwrap();
+            k.sb.add_fault(FaultRule::next("search_merchant_orders", f, TIMES));
+            k.until("connection trouble shown", trouble).await;
+            k.pay(Outcome::Approved);
+            k.until_state(SaleState::Paid).await;
+            assert!(k.pos_is_empty());
+        }
+        Step::Get => {
+            // Polls every 30 s: the payment comes in through the notification, whose
+            // merchant order cannot be read; the register then searches every sale.
+            let slow = PollSchedule {
+                fast: Duration::from_secs(30),
+                medium: Duration::from_secs(30),
+                slow: Duration::from_secs(30),
+                ..quick_schedule()
+            };
+            let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+            let mut k = impatient(slow, Some(ipn.url())).await;
+            ipn.serve(k.register.clone());
+            k.register.charge(&cart("100", 1)).await.unwrap();
+            // After the watcher's first search, the next one is 30 s away.
+            while !k.sb.requests().iter().any(|r| r.route == "search_merchant_orders") {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            k.sb.add_fault(FaultRule::next("get_merchant_order", f, TIMES * 3));
+            k.pay(Outcome::Approved);
+            k.until_state(SaleState::Paid).await;
+            assert!(
+                k.sb.requests().iter().any(|r| r.route == "get_merchant_order"),
+                "the cue was read first"
+            );
+            assert!(k.pos_is_empty());
+        }
+        Step::Delete => {
+            let mut k = impatient(quick_schedule(), None).await;
+            let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+            k.sb.add_fault(FaultRule::next("delete_order", f, TIMES));
+            k.register.cancel(sale.id).unwrap();
+            // A garbled answer to a delete that was carried out changes nothing for the cashier.
+            let quiet = matches!(fault(kind), Fault::Malformed | Fault::Empty);
+            if !quiet {
+                k.until("connection trouble shown", trouble).await;
+            }
+            k.until_state(SaleState::Cancelled).await;
+            assert!(k.pos_is_empty(), "no order left on the POS");
+        }
+        Step::Refund => {
+            let mut k = impatient(quick_schedule(), None).await;
+            let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+            k.pay(Outcome::Approved);
+            k.until_state(SaleState::Paid).await;
+            k.sb.add_fault(FaultRule::next("refund", f, TIMES));
+            let amount = Some(qr_cashier::money::parse_amount("40").unwrap());
+            let mut errors = Vec::new();
+            let story = loop {
+                match qr_cashier::records::refund(&k.register, sale.id, amount).await {
+                    Ok(story) => break story,
+                    Err(e) => {
+                        // The cashier is told it did not go through (yet), in words.
+                        errors.push(e.to_string());
+                        assert!(errors.len() < 8, "the refund never went through: {errors:?}");
+                    }
+                }
+            };
+            assert!(!errors.is_empty(), "the fault was seen");
+            assert_eq!(story.refunded.to_string(), "40", "{story:?}");
+            assert_eq!(
+                story.refunds.len(),
+                1,
+                "one refund in the journal, retried with its key"
+            );
+            assert_eq!(k.sb.world().refunds.len(), 1, "Mercado Pago refunded once");
+        }
+    }
+}
+
+macro_rules! matrix {
+    ($($name:ident: $step:ident, $kind:literal;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                run(Step::$step, $kind).await;
+            }
+        )*
+    };
+}
+
+matrix! {
+    create_500: Create, "500";
+    create_503: Create, "503";
+    create_429: Create, "429";
+    create_timeout: Create, "timeout";
+    create_dropped: Create, "drop";
+    create_malformed: Create, "malformed";
+    create_empty_200: Create, "empty";
+    search_500: Search, "500";
+    search_503: Search, "503";
+    search_429: Search, "429";
+    search_timeout: Search, "timeout";
+    search_dropped: Search, "drop";
+    search_malformed: Search, "malformed";
+    search_empty_200: Search, "empty";
+    get_500: Get, "500";
+    get_503: Get, "503";
+    get_429: Get, "429";
+    get_timeout: Get, "timeout";
+    get_dropped: Get, "drop";
+    get_malformed: Get, "malformed";
+    get_empty_200: Get, "empty";
+    delete_500: Delete, "500";
+    delete_503: Delete, "503";
+    delete_429: Delete, "429";
+    delete_timeout: Delete, "timeout";
+    delete_dropped: Delete, "drop";
+    delete_malformed: Delete, "malformed";
+    delete_empty_200: Delete, "empty";
+    refund_500: Refund, "500";
+    refund_503: Refund, "503";
+    refund_429: Refund, "429";
+    refund_timeout: Refund, "timeout";
+    refund_dropped: Refund, "drop";
+    refund_malformed: Refund, "malformed";
+    refund_empty_200: Refund, "empty";
+}

@@ -1,0 +1,142 @@
+//! Security properties read from the real configuration and checked on the real listener.
+
+use std::time::Duration;
+
+use qr_cashier::register::{listener, Progress};
+use qr_cashier::sale::SaleState;
+use serde_json::Value;
+
+use crate::sale_life::{cart, counter_with, quick_schedule};
+
+fn root(file: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap()
+}
+
+/// The app's commands, as `build.rs` declares them for the permission manifest.
+fn commands() -> Vec<String> {
+    let build = root("build.rs");
+    let list = &build[build.find("const COMMANDS").unwrap()..build.find("];").unwrap()];
+    list.split('"').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+#[test]
+fn the_csp_allows_no_remote_and_no_inline_script() {
+    let conf: Value = serde_json::from_str(&root("tauri.conf.json")).unwrap();
+    let csp = &conf["app"]["security"]["csp"];
+    assert_eq!(csp["default-src"], "'self'");
+    assert_eq!(csp["script-src"], "'self'", "no remote, inline or eval script");
+    assert_eq!(csp["object-src"], "'none'");
+    assert_eq!(
+        csp["connect-src"], "ipc: http://ipc.localhost",
+        "the page talks to Rust only"
+    );
+    let all = csp.to_string();
+    assert!(
+        !all.contains("unsafe") && !all.contains('*') && !all.contains("https:"),
+        "{all}"
+    );
+    assert!(conf["app"]["security"]
+        .get("dangerousDisableAssetCspModification")
+        .is_none());
+    assert_eq!(
+        conf["build"]["frontendDist"], "ui",
+        "no remote content: the pages ship with the app"
+    );
+}
+
+#[test]
+fn capabilities_grant_each_window_only_this_apps_own_commands() {
+    let commands = commands();
+    assert!(commands.len() > 20);
+    let mut windows = Vec::new();
+    for entry in std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities")).unwrap() {
+        let cap: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        assert!(cap.get("remote").is_none(), "no remote URL gets IPC access");
+        for w in cap["windows"].as_array().unwrap() {
+            windows.push(w.as_str().unwrap().to_owned());
+        }
+        for p in cap["permissions"].as_array().unwrap() {
+            let p = p.as_str().expect("plain permission names, no scopes");
+            let command = p
+                .strip_prefix("allow-")
+                .unwrap_or_else(|| panic!("{p}: only allow- permissions"))
+                .replace('-', "_");
+            assert!(commands.contains(&command), "{p} is not one of this app's commands");
+        }
+        if cap["identifier"] == "customer" {
+            let granted: Vec<&str> = cap["permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(
+                granted,
+                [
+                    "allow-app-info",
+                    "allow-subscribe",
+                    "allow-current-sale",
+                    "allow-register-qr"
+                ],
+                "the customer display only reads"
+            );
+        }
+    }
+    windows.sort();
+    assert_eq!(windows, ["customer", "main"]);
+}
+
+#[test]
+fn the_webview_gets_no_filesystem_shell_or_http_plugin() {
+    let cargo = root("Cargo.toml");
+    for plugin in [
+        "tauri-plugin-fs",
+        "tauri-plugin-shell",
+        "tauri-plugin-http",
+        "tauri-plugin-dialog",
+        "tauri-plugin-opener",
+    ] {
+        assert!(
+            !cargo.contains(plugin),
+            "{plugin} would give the page more than its commands"
+        );
+    }
+    let conf = root("tauri.conf.json");
+    assert!(!conf.contains("assetProtocol"), "no asset protocol scope");
+}
+
+#[tokio::test]
+async fn the_notification_listener_binds_where_told_caps_bodies_and_trusts_nothing() {
+    let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    assert!(ipn.addr().ip().is_loopback());
+    let url = ipn.url();
+    let mut k = counter_with("MLA", quick_schedule(), Some(url.clone())).await;
+    ipn.serve(k.register.clone());
+    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    k.until("waiting", |e| e.progress == Progress::WaitingForCustomer).await;
+    let http = reqwest::Client::new();
+    // A forged notification claiming a paid merchant order of another account.
+    let forged = serde_json::json!({ "resource": "https://api.mercadolibre.com/merchant_orders/1", "topic": "merchant_order", "status": "closed", "paid": true });
+    let r = http
+        .post(format!("{url}?topic=merchant_order&id=1"))
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http.post(&url).body("{not json").send().await.unwrap();
+    assert_eq!(r.status(), 400, "garbage is refused");
+    let r = http
+        .post(&url)
+        .body(vec![b'x'; listener::MAX_BODY + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413, "bodies are capped");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        k.register.journal().get(sale.id).unwrap().state,
+        SaleState::Waiting,
+        "a notification alone never pays a sale"
+    );
+}
