@@ -24,5 +24,13 @@ test-bundle:
 .PHONY: soak
 soak:
 	@scripts/setup.sh test
-	@cargo build --quiet --bins
+	@cargo build --quiet --features dev-tools --bins
 	@target/debug/soak --sales 500 --max-seconds 1800 --kill-rate 0.25
+
+# Speed and memory, written down in docs/benchmarks.md.
+.PHONY: bench
+bench:
+	@scripts/setup.sh test
+	@cargo build --quiet --release --features dev-tools --bin bench --bin qr-cashier
+	@target/release/bench --sales 40
+	@scripts/bench-memory.sh target/release/qr-cashier

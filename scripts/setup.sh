@@ -14,7 +14,8 @@ need_pkgs=(build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.1-dev
 case "${1:-run}" in
   test|bundle) need_pkgs+=(xvfb xauth webkit2gtk-driver gnome-keyring imagemagick keyutils) ;;
 esac
-[ "${1:-run}" = bundle ] && need_pkgs+=(nodejs npm)
+# Node and npm, for the Tauri CLI: Debian's, unless the machine has them already.
+[ "${1:-run}" = bundle ] && ! command -v npm >/dev/null && need_pkgs+=(nodejs npm)
 # `make run` also needs a display: on a headless machine it runs under Xvfb.
 [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && need_pkgs+=(xvfb xauth)
 
@@ -47,7 +48,7 @@ case "${1:-run}" in
     fi ;;
 esac
 if [ "${1:-run}" = bundle ] && [ ! -x node_modules/.bin/tauri ]; then
-  say "installing the Tauri CLI from npm (node_modules/)"
-  npm install --no-audit --no-fund --silent
+  say "installing the Tauri CLI from npm (node_modules/, as package-lock.json pins it)"
+  npm ci --no-audit --no-fund --silent
 fi
 exit 0

@@ -26,7 +26,7 @@ cp target/release/bundle/deb/*_"${next}"_*.deb "$out/new.deb"
 package=$(dpkg-deb -f "$out/old.deb" Package)
 say ".deb size: $(du -k "$out/old.deb" | cut -f1) KiB; installed size: $(dpkg-deb -f "$out/old.deb" Installed-Size) KiB (package $package)"
 
-cargo test --locked --no-run --quiet --test e2e
+cargo test --features dev-tools --locked --no-run --quiet --test e2e
 mkdir -m 700 "$run_dir/runtime"
 export XDG_RUNTIME_DIR="$run_dir/runtime" XDG_DATA_HOME="$run_dir/data" NO_AT_BRIDGE=1
 export TAURI_DRIVER="$PWD/.tools/bin/tauri-driver" QR_CASHIER_APP="/usr/bin/$package" QR_CASHIER_BUNDLE_HOME="$home"
@@ -41,12 +41,12 @@ $sudo apt-get install -y -qq "$out/old.deb" >/dev/null
 test -x "$QR_CASHIER_APP"
 grep -q "Comment\[es\]" /usr/share/applications/*.desktop
 say "driving the installed app: a paid sale on $version"
-EXPECT_VERSION="$version" in_session cargo test --locked --quiet --test e2e -- --ignored --exact installed::before_the_upgrade
+EXPECT_VERSION="$version" in_session cargo test --features dev-tools --locked --quiet --test e2e -- --ignored --exact installed::before_the_upgrade
 
 say "upgrading to $next on top"
 $sudo apt-get install -y -qq "$out/new.deb" >/dev/null
 say "driving the upgraded app: the sale is still there"
-EXPECT_VERSION="$next" in_session cargo test --locked --quiet --test e2e -- --ignored --exact installed::after_the_upgrade
+EXPECT_VERSION="$next" in_session cargo test --features dev-tools --locked --quiet --test e2e -- --ignored --exact installed::after_the_upgrade
 
 say "a second start brings the first forward instead of opening a second register"
 second_home=$(mktemp -d)

@@ -11,9 +11,9 @@ scripts/setup.sh test
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy --all-targets -D warnings"
-cargo clippy --all-targets --locked --quiet -- -D warnings
+cargo clippy --all-targets --features dev-tools --locked --quiet -- -D warnings
 say "building the app and the tests"
-cargo test --locked --no-run --quiet
+cargo test --features dev-tools --locked --no-run --quiet
 
 # Private folders for this run: a keyring from an earlier run with another password stays locked.
 run_dir=$(mktemp -d)
@@ -26,7 +26,7 @@ say "running the tests (Xvfb display, private D-Bus session, unlocked gnome-keyr
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
   set -euo pipefail
   printf "qr-cashier-test" | env -u DISPLAY gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  cargo test --locked -- "$@"
+  cargo test --features dev-tools --locked -- "$@"
 ' test-run "$@"
 
 say "a short crash soak (make soak runs the long one)"

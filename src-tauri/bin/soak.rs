@@ -69,21 +69,29 @@ struct Soak {
 const TTL_SECS: u64 = 3;
 
 impl Soak {
+    /// The worker on this soak's sandbox and journal.
+    fn worker_command(&self, extra: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.worker_bin);
+        cmd.args([
+            "--base-url",
+            self.sb.base_url(),
+            "--user-id",
+            &self.sb.account.user_id.to_string(),
+            "--pos",
+            "CAJA1",
+        ])
+        .arg("--journal")
+        .arg(&self.journal_path)
+        .args(["--ttl-secs", &TTL_SECS.to_string()])
+        .args(extra)
+        .env("QR_CASHIER_TOKEN", &self.sb.account.token);
+        cmd
+    }
+
     fn spawn(&mut self) -> &mut Worker {
         if self.worker.is_none() {
-            let mut child = Command::new(&self.worker_bin)
-                .args([
-                    "--base-url",
-                    self.sb.base_url(),
-                    "--user-id",
-                    &self.sb.account.user_id.to_string(),
-                    "--pos",
-                    "CAJA1",
-                ])
-                .arg("--journal")
-                .arg(&self.journal_path)
-                .args(["--ttl-secs", &TTL_SECS.to_string(), "--late-secs", "4", "--serve"])
-                .env("QR_CASHIER_TOKEN", &self.sb.account.token)
+            let mut child = self
+                .worker_command(&["--late-secs", "4", "--serve"])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -219,6 +227,7 @@ async fn main() {
     let started = Instant::now();
     let mut expected: BTreeMap<SaleId, Customer> = BTreeMap::new();
     let mut stuck = 0;
+    let mut sent = 0;
     println!("soak: up to {sales} sales, {max_seconds} s, kill rate {kill_rate}, seed {seed}");
     for n in 0..sales {
         if started.elapsed() > Duration::from_secs(max_seconds) {
@@ -229,6 +238,7 @@ async fn main() {
         let price = format!("{}.{:02}", fastrand::u32(1..5000), fastrand::u32(0..100));
         let before = soak.journal().in_states(&SaleState::ALL).unwrap().len();
         soak.send(&format!("charge {price}"));
+        sent += 1;
         if fastrand::f64() < kill_rate {
             // Killed at a random moment around the charge.
             tokio::time::sleep(Duration::from_millis(fastrand::u64(0..60))).await;
@@ -300,24 +310,13 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     soak.kill();
     soak.kills -= 1;
-    let status = Command::new(&soak.worker_bin)
-        .args([
-            "--base-url",
-            soak.sb.base_url(),
-            "--user-id",
-            &soak.sb.account.user_id.to_string(),
-            "--pos",
-            "CAJA1",
-        ])
-        .arg("--journal")
-        .arg(&soak.journal_path)
-        .args(["--ttl-secs", &TTL_SECS.to_string(), "--late-secs", "0"])
-        .env("QR_CASHIER_TOKEN", &soak.sb.account.token)
+    let status = soak
+        .worker_command(&["--late-secs", "0"])
         .stdout(Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());
-    let ok = report(&soak, &expected, stuck, started.elapsed());
+    let ok = report(&soak, &expected, sent, stuck, started.elapsed());
     let _ = std::fs::remove_dir_all(&dir);
     std::process::exit(if ok { 0 } else { 1 });
 }
@@ -330,7 +329,7 @@ fn tempfile_dir() -> PathBuf {
 
 /// Compares the journal with the sandbox and prints the table. True when nothing was lost,
 /// nothing charged twice and nothing left on the POS.
-fn report(soak: &Soak, expected: &BTreeMap<SaleId, Customer>, stuck: u32, took: Duration) -> bool {
+fn report(soak: &Soak, expected: &BTreeMap<SaleId, Customer>, sent: u32, stuck: u32, took: Duration) -> bool {
     let journal = Journal::open(Path::new(&soak.journal_path)).unwrap();
     let sales = journal.in_states(&SaleState::ALL).unwrap();
     let w = soak.sb.world();
@@ -384,7 +383,11 @@ fn report(soak: &Soak, expected: &BTreeMap<SaleId, Customer>, stuck: u32, took: 
         "-".repeat(42),
         "-".repeat(10)
     );
-    row("sales", sales.len().to_string());
+    row("charges sent", sent.to_string());
+    row(
+        "sales journaled (a kill before the write: never began)",
+        sales.len().to_string(),
+    );
     row("kills (SIGKILL of the register process)", soak.kills.to_string());
     for state in ["paid", "late-paid", "cancelled", "expired", "failed"] {
         row(state, count.get(state).copied().unwrap_or(0).to_string());

@@ -158,11 +158,12 @@ pub(super) fn counter(state: &State<'_, AppState>) -> Arc<Counter> {
     state.counter()
 }
 
+/// The version is the package's (what the installer put on the PC).
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> AppInfo {
     let c = counter(&state);
     AppInfo {
-        version: env!("CARGO_PKG_VERSION").to_string(),
+        version: app.package_info().version.to_string(),
         data_dir: state.paths.data.display().to_string(),
         mode: c.mode,
         site: c.station.site.id().to_owned(),
@@ -302,10 +303,19 @@ pub fn import_products_csv(state: State<'_, AppState>, text: String) -> Result<u
 pub fn export_products_csv(state: State<'_, AppState>) -> Result<String> {
     let c = counter(&state);
     let csv = c.register.journal().export_products_csv(c.station.currency)?;
+    write_export(
+        &state,
+        &format!("products-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M%S")),
+        &csv,
+    )
+}
+
+/// Writes a file into the data folder's `exports/` and returns its path.
+pub(super) fn write_export(state: &State<'_, AppState>, name: &str, text: &str) -> Result<String> {
     let dir = state.paths.data.join("exports");
-    let path = dir.join(format!("products-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M%S")));
+    let path = dir.join(name);
     std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&path, csv))
+        .and_then(|_| std::fs::write(&path, text))
         .map_err(|e| CommandError::new("export", format!("{}: {e}", path.display())))?;
     Ok(path.display().to_string())
 }

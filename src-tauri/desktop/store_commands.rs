@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
-use super::commands::{counter, Result, UiSale};
+use super::commands::{counter, write_export, Result, UiSale};
 use super::error::CommandError;
 use super::AppState;
 use crate::counter::{Counter, Mode};
@@ -434,13 +434,8 @@ pub fn export_day_csv(state: State<'_, AppState>, day: String) -> Result<String>
     let day = parse_day(&day)?;
     let c = counter(&state);
     let csv = records::day_csv(c.register.journal(), day)?;
-    let dir = state.paths.data.join("exports");
     let prefix = if c.mode == Mode::Demo { "demo-sales" } else { "sales" };
-    let path = dir.join(format!("{prefix}-{day}.csv"));
-    std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&path, csv))
-        .map_err(|e| CommandError::new("export", format!("{}: {e}", path.display())))?;
-    Ok(path.display().to_string())
+    write_export(&state, &format!("{prefix}-{day}.csv"), &csv)
 }
 
 #[derive(Debug, Clone, Serialize)]
