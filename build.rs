@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "export_day_csv",
     "day_summary",
     "reconcile",
+    "save_register_qr",
 ];
 
 fn main() {

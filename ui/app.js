@@ -742,6 +742,13 @@ $("pos-choose").addEventListener("click", () => settingsDialog.choose());
 $("switch-live").addEventListener("click", () => settingsDialog.switchTo("live"));
 $("switch-demo").addEventListener("click", () => settingsDialog.switchTo("demo"));
 $("options-form").addEventListener("submit", (e) => settingsDialog.saveOptions(e));
+$("qr-save").addEventListener("click", async () => {
+  try {
+    say("setup-message", t("history.exported", { path: await invoke("save_register_qr") }));
+  } catch (err) {
+    say("setup-message", I18N.error(err), true);
+  }
+});
 
 // ---------- the day's sales ----------
 

@@ -154,6 +154,7 @@ const DICTIONARIES = {
     "err.bad_base_url": "La dirección de la API no es válida.",
     "err.refund": "{message}",
     "err.start": "{message}",
+    "settings.save_qr": "Guardar el QR (PNG)",
     "err.other": "Error: {message}",
   },
   pt: {
@@ -308,6 +309,7 @@ const DICTIONARIES = {
     "err.bad_base_url": "O endereço da API não é válido.",
     "err.refund": "{message}",
     "err.start": "{message}",
+    "settings.save_qr": "Salvar o QR (PNG)",
     "err.other": "Erro: {message}",
   },
   en: {
@@ -462,6 +464,7 @@ const DICTIONARIES = {
     "err.bad_base_url": "The API address is not valid.",
     "err.refund": "{message}",
     "err.start": "{message}",
+    "settings.save_qr": "Save the QR (PNG)",
     "err.other": "Error: {message}",
   },
 };

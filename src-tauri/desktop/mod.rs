@@ -115,6 +115,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         store_commands::export_day_csv,
         store_commands::day_summary,
         store_commands::reconcile,
+        store_commands::save_register_qr,
     ])
 }
 

@@ -494,3 +494,17 @@ pub async fn reconcile(state: State<'_, AppState>, day: String) -> Result<Vec<Ui
         })
         .collect())
 }
+
+/// Saves the register's QR (the POS's `qr.image`, as cached) as a PNG in `exports/`, for
+/// printing or sending to a sign maker.
+#[tauri::command]
+pub async fn save_register_qr(state: State<'_, AppState>) -> Result<String> {
+    let c = counter(&state);
+    let png = c.qr_png().await?;
+    let dir = state.paths.data.join("exports");
+    let path = dir.join(format!("qr-{}.png", c.station.pos_external_id));
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&path, png))
+        .map_err(|e| CommandError::new("export", format!("{}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}

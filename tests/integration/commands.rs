@@ -125,6 +125,10 @@ fn a_full_demo_sale_through_the_commands() {
     assert_eq!(sale["total"], "$ 7.000,00");
     let qr = shell.invoke("register_qr", json!({})).unwrap();
     assert!(qr.as_str().unwrap().starts_with("data:image/png;base64,"));
+    let saved = shell.invoke("save_register_qr", json!({})).unwrap();
+    let png = std::fs::read(saved.as_str().unwrap()).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(saved.as_str().unwrap().ends_with("exports/qr-CAJA1.png"));
     shell.invoke("demo_customer", json!({ "action": "pay" })).unwrap();
     shell.until_sale("paid", |s| s.is_null());
     let e = shell.invoke("cancel", json!({ "saleId": sale["id"] })).unwrap_err();
