@@ -5,8 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use qr_cashier::mercadopago::pos::CreatePos;
-use qr_cashier::mercadopago::stores::{CreateStore, Location};
 use qr_cashier::mercadopago::{Client, Config};
 use qr_cashier::money::parse_amount;
 use qr_cashier::register::{listener, PollSchedule, Register, RegisterConfig};
@@ -15,34 +13,8 @@ use qr_cashier::sandbox::{Outcome, Sandbox};
 
 async fn run(sales: usize, with_cue: bool) -> (Vec<Duration>, f64) {
     let sb = Sandbox::start(0, "MLA").await.unwrap();
+    let pos_id = sb.add_register("CAJA1");
     let client = Client::new(Config::new(sb.base_url(), sb.account.token.clone().into())).unwrap();
-    let location = Location {
-        street_name: "Bench".into(),
-        street_number: "1".into(),
-        ..Default::default()
-    };
-    let store = client
-        .create_store(
-            sb.account.user_id,
-            &CreateStore {
-                name: "Bench".into(),
-                external_id: "B".into(),
-                location,
-            },
-        )
-        .await
-        .unwrap();
-    let pos = client
-        .create_pos(&CreatePos {
-            name: "Caja".into(),
-            fixed_amount: true,
-            store_id: Some(store.id),
-            external_store_id: None,
-            external_id: "CAJA1".into(),
-            category: None,
-        })
-        .await
-        .unwrap();
     let dir = std::env::temp_dir().join(format!("qr-cashier-bench-{}-{with_cue}", std::process::id()));
     let journal = Arc::new(Journal::open(&dir.join("journal.sqlite3")).unwrap());
     let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
@@ -72,7 +44,7 @@ async fn run(sales: usize, with_cue: bool) -> (Vec<Duration>, f64) {
         let sale = register.charge(&cart).await.unwrap();
         // The customer takes a moment to scan and pay.
         tokio::time::sleep(Duration::from_millis(fastrand::u64(200..1500))).await;
-        let mo = sb.world().scan(pos.id).unwrap()["merchant_order_id"].as_u64().unwrap();
+        let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
         sb.world().pay(mo, Outcome::Approved, None).unwrap();
         let paid_at = Instant::now();
         sb.flush_notices();

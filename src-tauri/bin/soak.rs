@@ -12,9 +12,6 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use qr_cashier::mercadopago::pos::CreatePos;
-use qr_cashier::mercadopago::stores::{CreateStore, Location};
-use qr_cashier::mercadopago::{Client, Config};
 use qr_cashier::sale::{Journal, SaleId, SaleState};
 use qr_cashier::sandbox::world::MoStatus;
 use qr_cashier::sandbox::{Outcome, Sandbox};
@@ -187,38 +184,11 @@ async fn main() {
     fastrand::seed(seed);
     let dir = tempfile_dir();
     let sb = Sandbox::start(0, "MLA").await.expect("the sandbox starts on loopback");
-    let client = Client::new(Config::new(sb.base_url(), sb.account.token.clone().into())).unwrap();
-    let location = Location {
-        street_name: "Soak".into(),
-        street_number: "1".into(),
-        ..Default::default()
-    };
-    let store = client
-        .create_store(
-            sb.account.user_id,
-            &CreateStore {
-                name: "Soak".into(),
-                external_id: "SOAK".into(),
-                location,
-            },
-        )
-        .await
-        .unwrap();
-    let pos = client
-        .create_pos(&CreatePos {
-            name: "Caja".into(),
-            fixed_amount: true,
-            store_id: Some(store.id),
-            external_store_id: None,
-            external_id: "CAJA1".into(),
-            category: None,
-        })
-        .await
-        .unwrap();
+    let pos_id = sb.add_register("CAJA1");
     let worker_bin = std::env::current_exe().unwrap().with_file_name("register-worker");
     let mut soak = Soak {
         sb,
-        pos_id: pos.id,
+        pos_id,
         journal_path: dir.join("journal.sqlite3"),
         worker_bin,
         worker: None,

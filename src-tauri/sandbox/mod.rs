@@ -125,6 +125,25 @@ impl Sandbox {
         Arc::new(move || shared.world().now())
     }
 
+    /// A store and a POS `pos_external_id` for the first account, as an owner's set-up leaves
+    /// them; returns the POS id (what the customer's scan names).
+    pub fn add_register(&self, pos_external_id: &str) -> u64 {
+        let mut w = self.world();
+        let user = w.users[0].clone();
+        let store =
+            serde_json::json!({ "name": "Almacén", "external_id": format!("S{pos_external_id}"), "location": {} });
+        let store = w.create_store(&user, &store).expect("a fresh sandbox takes a store");
+        let store_id = store["id"]
+            .as_str()
+            .and_then(|id| id.parse::<u64>().ok())
+            .expect("store ids are numeric");
+        let pos = serde_json::json!({ "name": "Caja", "external_id": pos_external_id, "store_id": store_id, "fixed_amount": true });
+        let pos = w
+            .create_pos(&user, &pos, &self.shared.base_url)
+            .expect("a fresh sandbox takes a POS");
+        pos["id"].as_u64().expect("POS ids are numbers")
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
