@@ -300,7 +300,8 @@ async function charge() {
   $("charge").disabled = true;
   try {
     const sale = await invoke("charge", { lines: state.lines });
-    showSale(sale);
+    // Its events may have shown it already, and further along than this reply.
+    if (!state.sale || state.sale.id !== sale.id) showSale(sale);
   } catch (e) {
     showCartError(e); // the cart stays as it was
     $("charge").disabled = false;
@@ -384,9 +385,8 @@ setInterval(renderCountdown, 1000);
 async function cancelSale() {
   if (!state.sale || !isOpen(state.sale.state)) return;
   try {
-    const sale = await invoke("cancel", { saleId: state.sale.id });
-    state.sale.state = sale.state;
-    renderPay();
+    // The events move the screen: the reply may arrive after the sale is already cancelled.
+    await invoke("cancel", { saleId: state.sale.id });
   } catch (e) {
     $("status").textContent = I18N.error(e);
   }

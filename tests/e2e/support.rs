@@ -90,7 +90,11 @@ impl App {
         let mut cmd = Command::new(tauri_driver());
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("QR_CASHIER_HOME", home.path())
-            .env("QR_CASHIER_LOG", "warn")
+            // E2E_APP_LOG=info shows what the app did, when a test needs explaining.
+            .env(
+                "QR_CASHIER_LOG",
+                std::env::var("E2E_APP_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (k, v) in env {
@@ -162,6 +166,7 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        self.screenshot(&format!("failed-wait-{testid}")).await;
         panic!("{testid}[{attr}] never became {want:?}; last: {last:?}");
     }
 
