@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -58,6 +58,8 @@ struct Soak {
     sb: Sandbox,
     pos_id: u64,
     journal_path: PathBuf,
+    /// Opened once: under WAL it reads each commit of the worker as it lands.
+    journal: Journal,
     worker_bin: PathBuf,
     worker: Option<Worker>,
     kills: u32,
@@ -128,8 +130,8 @@ impl Soak {
         }
     }
 
-    fn journal(&self) -> Journal {
-        Journal::open(&self.journal_path).expect("the journal opens")
+    fn journal(&self) -> &Journal {
+        &self.journal
     }
 
     /// Waits for the newest sale to reach `ok`, killing and restarting the worker now and then.
@@ -189,6 +191,7 @@ async fn main() {
     let mut soak = Soak {
         sb,
         pos_id,
+        journal: Journal::open(&dir.join("journal.sqlite3")).expect("the journal opens"),
         journal_path: dir.join("journal.sqlite3"),
         worker_bin,
         worker: None,
@@ -300,7 +303,7 @@ fn tempfile_dir() -> PathBuf {
 /// Compares the journal with the sandbox and prints the table. True when nothing was lost,
 /// nothing charged twice and nothing left on the POS.
 fn report(soak: &Soak, expected: &BTreeMap<SaleId, Customer>, sent: u32, stuck: u32, took: Duration) -> bool {
-    let journal = Journal::open(Path::new(&soak.journal_path)).unwrap();
+    let journal = soak.journal();
     let sales = journal.in_states(&SaleState::ALL).unwrap();
     let w = soak.sb.world();
     let mut count: BTreeMap<&str, u64> = BTreeMap::new();

@@ -311,11 +311,11 @@ pub fn export_products_csv(state: State<'_, AppState>) -> Result<String> {
 }
 
 /// Writes a file into the data folder's `exports/` and returns its path.
-pub(super) fn write_export(state: &State<'_, AppState>, name: &str, text: &str) -> Result<String> {
+pub(super) fn write_export(state: &State<'_, AppState>, name: &str, contents: impl AsRef<[u8]>) -> Result<String> {
     let dir = state.paths.data.join("exports");
     let path = dir.join(name);
     std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&path, text))
+        .and_then(|_| std::fs::write(&path, contents))
         .map_err(|e| CommandError::new("export", format!("{}: {e}", path.display())))?;
     Ok(path.display().to_string())
 }

@@ -501,10 +501,5 @@ pub async fn reconcile(state: State<'_, AppState>, day: String) -> Result<Vec<Ui
 pub async fn save_register_qr(state: State<'_, AppState>) -> Result<String> {
     let c = counter(&state);
     let png = c.qr_png().await?;
-    let dir = state.paths.data.join("exports");
-    let path = dir.join(format!("qr-{}.png", c.station.pos_external_id));
-    std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&path, png))
-        .map_err(|e| CommandError::new("export", format!("{}: {e}", path.display())))?;
-    Ok(path.display().to_string())
+    write_export(&state, &format!("qr-{}.png", c.station.pos_external_id), png)
 }

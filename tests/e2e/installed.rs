@@ -4,8 +4,6 @@
 
 use crate::support::App;
 
-const ENTER: &str = "\u{E007}";
-
 fn expected_version() -> String {
     std::env::var("EXPECT_VERSION").expect("EXPECT_VERSION: run this with `make test-bundle`")
 }
@@ -18,10 +16,7 @@ async fn before_the_upgrade() {
     app.wait_text("version", |t| t == format!("v{}", expected_version()))
         .await;
     app.english().await;
-    app.type_into("scan", &format!("7790387000011{ENTER}")).await;
-    app.wait_text("cart-total", |t| t == "$ 3.500,00").await;
-    app.click("charge").await;
-    app.wait_attr("pay-screen", "data-state", "waiting").await;
+    app.charge_the_demo_yerba().await;
     app.click("phone-pay").await;
     app.wait_attr("pay-screen", "data-state", "paid").await;
     app.screenshot("installed").await;

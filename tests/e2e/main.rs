@@ -3,9 +3,7 @@
 mod installed;
 mod support;
 
-use support::App;
-
-const ENTER: &str = "\u{E007}";
+use support::{App, ENTER};
 
 #[tokio::test]
 async fn window_shows_the_version_from_rust_and_the_event_from_the_background_task() {
@@ -60,10 +58,7 @@ async fn a_full_demo_sale_paid_from_the_customer_phone() {
 async fn a_rejected_payment_then_a_paid_one() {
     let app = App::start().await;
     app.english().await;
-    app.type_into("scan", &format!("7790387000011{ENTER}")).await;
-    app.wait_text("cart-total", |t| t == "$ 3.500,00").await;
-    app.click("charge").await;
-    app.wait_attr("pay-screen", "data-state", "waiting").await;
+    app.charge_the_demo_yerba().await;
     app.click("phone-reject").await;
     app.wait_attr("pay-screen", "data-state", "rejected").await;
     app.screenshot("rejected").await;
@@ -83,10 +78,7 @@ async fn a_rejected_payment_then_a_paid_one() {
 async fn a_cancel_and_then_an_expiry() {
     let app = App::start().await;
     app.english().await;
-    app.type_into("scan", &format!("7790387000011{ENTER}")).await;
-    app.wait_text("cart-total", |t| t == "$ 3.500,00").await;
-    app.click("charge").await;
-    app.wait_attr("pay-screen", "data-state", "waiting").await;
+    app.charge_the_demo_yerba().await;
     app.click("cancel").await;
     app.wait_attr("pay-screen", "data-state", "cancelled").await;
     assert_eq!(app.find("sale-status").await.text().await.unwrap(), "Sale cancelled");
@@ -226,10 +218,7 @@ async fn the_customer_display_follows_the_sale() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let customer = handles.into_iter().find(|h| *h != main).expect("a second window");
-    app.type_into("scan", &format!("7790387000011{ENTER}")).await;
-    app.wait_text("cart-total", |t| t == "$ 3.500,00").await;
-    app.click("charge").await;
-    app.wait_attr("pay-screen", "data-state", "waiting").await;
+    app.charge_the_demo_yerba().await;
     app.client.switch_to_window(customer.clone()).await.unwrap();
     app.wait_text("customer-store", |t| t == "Almacén Demo").await;
     app.wait_text("customer-total", |t| t == "$ 3.500,00").await;

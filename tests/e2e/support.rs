@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+/// The WebDriver key for Enter.
+pub const ENTER: &str = "\u{E007}";
+
 /// One window at a time: two WebKit processes on two cores only slow each other down.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -187,6 +190,15 @@ impl App {
 
     pub async fn choose_language(&self, lang: &str) {
         self.find("language").await.select_by_value(lang).await.unwrap();
+    }
+
+    /// Scans the demo's yerba (an Argentine demo: $ 3.500,00), charges it and waits for the
+    /// waiting screen.
+    pub async fn charge_the_demo_yerba(&self) {
+        self.type_into("scan", &format!("7790387000011{ENTER}")).await;
+        self.wait_text("cart-total", |t| t == "$ 3.500,00").await;
+        self.click("charge").await;
+        self.wait_attr("pay-screen", "data-state", "waiting").await;
     }
 
     /// Most tests read English texts.

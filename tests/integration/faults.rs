@@ -10,7 +10,7 @@ use qr_cashier::register::{listener, PollSchedule, Progress, Register};
 use qr_cashier::sale::SaleState;
 use qr_cashier::sandbox::{Fault, FaultRule, Outcome};
 
-use crate::sale_life::{cart, counter_with, quick_schedule, Counter};
+use crate::sale_life::{cart, counter_with, quick_schedule, thirty_second_polls, Counter};
 use crate::support::client_with;
 
 /// More than the client's three tries: the register itself must cope.
@@ -90,14 +90,8 @@ async fn run(step: Step, kind: &str) {
         Step::Get => {
             // Polls every 30 s: the payment comes in through the notification, whose
             // merchant order cannot be read; the register then searches every sale.
-            let slow = PollSchedule {
-                fast: Duration::from_secs(30),
-                medium: Duration::from_secs(30),
-                slow: Duration::from_secs(30),
-                ..quick_schedule()
-            };
             let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-            let mut k = impatient(slow, Some(ipn.url())).await;
+            let mut k = impatient(thirty_second_polls(), Some(ipn.url())).await;
             ipn.serve(k.register.clone());
             k.register.charge(&cart("100", 1)).await.unwrap();
             // After the watcher's first search, the next one is 30 s away.

@@ -32,6 +32,17 @@ pub fn quick_schedule() -> PollSchedule {
     }
 }
 
+/// Polls every 30 s: within a test, only a notification can bring a payment in.
+pub fn thirty_second_polls() -> PollSchedule {
+    let every = Duration::from_secs(30);
+    PollSchedule {
+        fast: every,
+        medium: every,
+        slow: every,
+        ..quick_schedule()
+    }
+}
+
 pub async fn counter_with(site: &str, schedule: PollSchedule, notification_url: Option<String>) -> Counter {
     let sb = sandbox(site).await;
     let c = client(&sb);
@@ -382,14 +393,8 @@ async fn an_invalid_cart_sends_nothing_and_journals_nothing() {
 #[tokio::test]
 async fn the_notification_cue_shortens_the_wait() {
     // Polls every 30 s: only the notification can bring the payment in quickly.
-    let slow = PollSchedule {
-        fast: Duration::from_secs(30),
-        medium: Duration::from_secs(30),
-        slow: Duration::from_secs(30),
-        ..quick_schedule()
-    };
     let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let mut k = counter_with("MLA", slow, Some(ipn.url())).await;
+    let mut k = counter_with("MLA", thirty_second_polls(), Some(ipn.url())).await;
     ipn.serve(k.register.clone());
     k.register.charge(&cart("100", 1)).await.unwrap();
     k.until("waiting", |e| e.progress == Progress::WaitingForCustomer).await;
