@@ -35,6 +35,9 @@ const COMMANDS: &[&str] = &[
     "day_summary",
     "reconcile",
     "save_register_qr",
+    "counter_sign",
+    "save_counter_sign",
+    "save_mercado_pago_sign",
 ];
 
 fn main() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Serialize;
 
-use crate::mercadopago::pos::CreatePos;
+use crate::mercadopago::pos::{CreatePos, PosQr};
 use crate::mercadopago::stores::{CreateStore, Location};
 use crate::mercadopago::{ApiError, Client, Config};
 use crate::money::{parse_amount, Currency, Site};
@@ -258,7 +258,8 @@ impl Counter {
         })
     }
 
-    /// The register's QR as a PNG: the POS's `qr.image`, fetched once and kept on disk.
+    /// The register's QR as a PNG: the POS's `qr.image`, fetched once and kept on disk. A cached
+    /// file that no longer reads as a PNG (cut short by a power cut, say) is fetched again.
     pub async fn qr_png(&self) -> Result<Vec<u8>, ApiError> {
         let key = self
             .station
@@ -266,37 +267,48 @@ impl Counter {
             .map(|id| id.to_string())
             .unwrap_or_else(|| self.station.pos_external_id.clone());
         let cache = self.qr_cache.join(format!("qr-{key}.png"));
-        if let Ok(png) = std::fs::read(&cache) {
+        if let Some(png) = std::fs::read(&cache).ok().filter(|png| readable_png(png)) {
             return Ok(png);
         }
-        let found = self
-            .client
+        let url = self
+            .pos_qr()
+            .await?
+            .image
+            .ok_or_else(|| unexpected("the POS has no QR image"))?;
+        let png = download(&url).await?;
+        if !readable_png(&png) {
+            return Err(unexpected("the QR image is not a readable PNG"));
+        }
+        // Written beside and renamed, so the cache holds a whole image or none.
+        let partial = cache.with_extension("png.partial");
+        let _ = std::fs::create_dir_all(&self.qr_cache);
+        let _ = std::fs::write(&partial, &png).and_then(|_| std::fs::rename(&partial, &cache));
+        Ok(png)
+    }
+
+    /// Mercado Pago's own printable sign for this POS (`qr.template_document`, a PDF). Fetched
+    /// each time, so it needs a connection.
+    pub async fn mercado_pago_sign(&self) -> Result<Vec<u8>, ApiError> {
+        let url = self
+            .pos_qr()
+            .await?
+            .template_document
+            .ok_or_else(|| unexpected("the POS has no printable sign"))?;
+        let pdf = download(&url).await?;
+        if !pdf.starts_with(b"%PDF-") {
+            return Err(unexpected("the printable sign is not a PDF"));
+        }
+        Ok(pdf)
+    }
+
+    async fn pos_qr(&self) -> Result<PosQr, ApiError> {
+        self.client
             .search_pos(Some(&self.station.pos_external_id), None)
-            .await?;
-        let url = found
+            .await?
             .results
             .into_iter()
-            .find_map(|p| p.qr.and_then(|q| q.image))
-            .ok_or_else(|| ApiError::UnexpectedBody {
-                status: 200,
-                detail: "the POS has no QR image".into(),
-            })?;
-        let png = reqwest::get(&url)
-            .await
-            .map_err(|e| ApiError::Network(e.without_url().to_string()))?
-            .bytes()
-            .await
-            .map_err(|e| ApiError::Network(e.without_url().to_string()))?
-            .to_vec();
-        if png.get(1..4) != Some(b"PNG") {
-            return Err(ApiError::UnexpectedBody {
-                status: 200,
-                detail: "the QR image is not a PNG".into(),
-            });
-        }
-        let _ = std::fs::create_dir_all(&self.qr_cache);
-        let _ = std::fs::write(&cache, &png);
-        Ok(png)
+            .find_map(|p| p.qr)
+            .ok_or_else(|| unexpected("the POS has no QR"))
     }
 
     /// Demo mode only: the customer scans the QR and acts on the phone.
@@ -354,4 +366,43 @@ fn abandon_earlier_demo_sales(journal: &Journal) -> Result<(), JournalError> {
         )?;
     }
     Ok(())
+}
+
+fn unexpected(detail: &str) -> ApiError {
+    ApiError::UnexpectedBody {
+        status: 200,
+        detail: detail.into(),
+    }
+}
+
+/// Fetches one of the POS's files (its QR image, its printable sign) from Mercado Pago's
+/// servers: plain addresses, no token.
+async fn download(url: &str) -> Result<Vec<u8>, ApiError> {
+    let network = |e: reqwest::Error| {
+        if e.is_timeout() {
+            ApiError::Timeout
+        } else {
+            ApiError::Network(e.without_url().to_string())
+        }
+    };
+    let answer = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .map_err(network)?
+        .get(url)
+        .send()
+        .await
+        .map_err(network)?;
+    let status = answer.status().as_u16();
+    if !answer.status().is_success() {
+        return Err(ApiError::UnexpectedBody {
+            status,
+            detail: format!("the file answered {status}"),
+        });
+    }
+    Ok(answer.bytes().await.map_err(network)?.to_vec())
+}
+
+fn readable_png(bytes: &[u8]) -> bool {
+    image::load_from_memory_with_format(bytes, image::ImageFormat::Png).is_ok()
 }

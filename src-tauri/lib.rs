@@ -8,6 +8,7 @@
 //! - [`vault`]: the access token in the OS keyring;
 //! - [`settings`], [`paths`]: the register's settings file and folders;
 //! - [`setup`], [`records`]: setting up a register on an account; the day's records;
+//! - [`sign`]: the printable counter sign around the register's QR;
 //! - [`counter`]: a whole checkout station put together, on the demo sandbox or a real account;
 //! - [`sandbox`]: a local Mercado Pago for demo mode and every test.
 //!
@@ -24,6 +25,7 @@ pub mod sale;
 pub mod sandbox;
 pub mod settings;
 pub mod setup;
+pub mod sign;
 pub mod vault;
 
 pub use desktop::run;

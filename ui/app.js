@@ -601,10 +601,14 @@ const settingsDialog = {
   pos: [],
   async open() {
     $("settings").showModal();
-    for (const id of ["account-message", "setup-message", "options-message"]) say(id, "");
+    for (const id of ["account-message", "setup-message", "qr-message", "options-message"]) say(id, "");
     await this.refresh();
   },
   async refresh() {
+    // A sign shown earlier may belong to the other mode's register.
+    for (const id of ["sign-preview", "sign-print", "sign-save"]) $(id).hidden = true;
+    $("sign-preview").removeAttribute("src");
+    delete $("sign-preview").dataset.loaded;
     const status = await invoke("account_status");
     const a = status.account;
     $("account-status").textContent = a
@@ -742,13 +746,37 @@ $("pos-choose").addEventListener("click", () => settingsDialog.choose());
 $("switch-live").addEventListener("click", () => settingsDialog.switchTo("live"));
 $("switch-demo").addEventListener("click", () => settingsDialog.switchTo("demo"));
 $("options-form").addEventListener("submit", (e) => settingsDialog.saveOptions(e));
-$("qr-save").addEventListener("click", async () => {
+async function saveFile(command) {
   try {
-    say("setup-message", t("history.exported", { path: await invoke("save_register_qr") }));
+    say("qr-message", t("history.exported", { path: await invoke(command) }));
   } catch (err) {
-    say("setup-message", I18N.error(err), true);
+    say("qr-message", I18N.error(err), true);
+  }
+}
+$("qr-save").addEventListener("click", () => saveFile("save_register_qr"));
+$("sign-save").addEventListener("click", () => saveFile("save_counter_sign"));
+$("mp-sign-save").addEventListener("click", () => saveFile("save_mercado_pago_sign"));
+$("sign-open").addEventListener("click", async () => {
+  try {
+    const sign = await invoke("counter_sign");
+    $("sign-preview").src = sign;
+    $("sign-sheet-image").src = sign;
+    for (const id of ["sign-preview", "sign-print", "sign-save"]) $(id).hidden = false;
+    say("qr-message", "");
+  } catch (err) {
+    say("qr-message", I18N.error(err), true);
   }
 });
+$("sign-print").addEventListener("click", () => printOut("sign"));
+$("sign-preview").addEventListener("load", (e) => {
+  e.target.dataset.loaded = `${e.target.naturalWidth}x${e.target.naturalHeight}`;
+});
+
+/** Prints one of the page's printouts (`receipt`, `sign`) through the system's print dialog. */
+function printOut(which) {
+  document.body.dataset.printing = which;
+  window.print();
+}
 
 // ---------- the day's sales ----------
 
@@ -865,7 +893,7 @@ const salesDialog = {
     const total = pair(t("cart.total"), s.sale.total);
     total.classList.add("total");
     r.append(total, textLine(`Mercado Pago ${s.paymentIds.join(", ")}`));
-    window.print();
+    printOut("receipt");
   },
 };
 

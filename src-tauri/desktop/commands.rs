@@ -250,12 +250,16 @@ pub fn current_sale(state: State<'_, AppState>) -> Result<Option<UiSale>> {
 /// The register's QR as a `data:` URL (the page loads nothing from elsewhere).
 #[tauri::command]
 pub async fn register_qr(state: State<'_, AppState>) -> Result<String> {
-    use base64::Engine;
     let png = counter(&state).qr_png().await?;
-    Ok(format!(
+    Ok(png_data_url(&png))
+}
+
+pub(super) fn png_data_url(png: &[u8]) -> String {
+    use base64::Engine;
+    format!(
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(png)
-    ))
+    )
 }
 
 #[tauri::command]

@@ -116,6 +116,9 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         store_commands::day_summary,
         store_commands::reconcile,
         store_commands::save_register_qr,
+        store_commands::counter_sign,
+        store_commands::save_counter_sign,
+        store_commands::save_mercado_pago_sign,
     ])
 }
 

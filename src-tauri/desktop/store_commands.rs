@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
-use super::commands::{counter, write_export, Result, UiSale};
+use super::commands::{counter, png_data_url, write_export, Result, UiSale};
 use super::error::CommandError;
 use super::AppState;
 use crate::counter::{Counter, Mode};
@@ -17,6 +17,7 @@ use crate::records::{self, Difference, RecordsError};
 use crate::sale::SaleState;
 use crate::settings::{Settings, SettingsError};
 use crate::setup::{self, Account, CheckError, PosView, SetupError, StoreView};
+use crate::sign::{self, SignError, SignText};
 
 impl From<SetupError> for CommandError {
     fn from(e: SetupError) -> Self {
@@ -502,4 +503,52 @@ pub async fn save_register_qr(state: State<'_, AppState>) -> Result<String> {
     let c = counter(&state);
     let png = c.qr_png().await?;
     write_export(&state, &format!("qr-{}.png", c.station.pos_external_id), png)
+}
+
+impl From<SignError> for CommandError {
+    fn from(e: SignError) -> Self {
+        CommandError::new("sign", e.to_string())
+    }
+}
+
+/// The counter sign of this register (its QR, the store's name, how to pay) as a PNG.
+async fn compose_counter_sign(c: &Counter) -> Result<Vec<u8>> {
+    let qr = c.qr_png().await?;
+    let s = &c.station;
+    let register = if s.pos_name == s.pos_external_id {
+        s.pos_name.clone()
+    } else {
+        format!("{} · {}", s.pos_name, s.pos_external_id)
+    };
+    Ok(sign::compose(
+        &SignText::for_site(s.site, &s.store_name, &register),
+        &qr,
+    )?)
+}
+
+/// The counter sign as a `data:` URL, to preview and print from the page.
+#[tauri::command]
+pub async fn counter_sign(state: State<'_, AppState>) -> Result<String> {
+    let png = compose_counter_sign(&counter(&state)).await?;
+    Ok(png_data_url(&png))
+}
+
+/// Saves Mercado Pago's own printable sign of this POS (a PDF) in `exports/`.
+#[tauri::command]
+pub async fn save_mercado_pago_sign(state: State<'_, AppState>) -> Result<String> {
+    let c = counter(&state);
+    let pdf = c.mercado_pago_sign().await?;
+    write_export(
+        &state,
+        &format!("mercado-pago-sign-{}.pdf", c.station.pos_external_id),
+        pdf,
+    )
+}
+
+/// Saves the counter sign as a PNG in `exports/`, for a print shop.
+#[tauri::command]
+pub async fn save_counter_sign(state: State<'_, AppState>) -> Result<String> {
+    let c = counter(&state);
+    let png = compose_counter_sign(&c).await?;
+    write_export(&state, &format!("sign-{}.png", c.station.pos_external_id), png)
 }

@@ -239,6 +239,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/requests", get(requests).delete(clear_requests))
         .route("/sandbox/qr/{file}", get(qr_image))
         .route("/sandbox/qr/{pos_id}/template.png", get(qr_template))
+        .route("/sandbox/qr/{pos_id}/template.pdf", get(qr_template_pdf))
 }
 
 /// The sandbox's truth, for tests and the soak: what each POS holds, every merchant order and
@@ -384,4 +385,11 @@ async fn qr_template(State(s): State<Arc<Shared>>, Path(pos_id): Path<u64>) -> R
         return refused(refusal(404, "not_found", "no such POS"));
     }
     png(qr::png(&qr::pos_url(pos_id), 16))
+}
+
+async fn qr_template_pdf(State(s): State<Arc<Shared>>, Path(pos_id): Path<u64>) -> Response {
+    if !s.world().pos.iter().any(|p| p.id == pos_id) {
+        return refused(refusal(404, "not_found", "no such POS"));
+    }
+    ([(header::CONTENT_TYPE, "application/pdf")], qr::template_pdf(pos_id)).into_response()
 }

@@ -431,7 +431,7 @@ impl World {
             "id": p.id,
             "qr": {
                 "image": format!("{base_url}/sandbox/qr/{}.png", p.id),
-                "template_document": format!("{base_url}/sandbox/qr/{}/template.png", p.id),
+                "template_document": format!("{base_url}/sandbox/qr/{}/template.pdf", p.id),
                 "template_image": format!("{base_url}/sandbox/qr/{}/template.png", p.id),
             },
             "status": "active",

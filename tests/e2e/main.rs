@@ -1,6 +1,8 @@
 //! End-to-end tests in the real app window, through WebDriver, on the built-in demo.
 
 mod installed;
+#[path = "../common/qr.rs"]
+mod qr;
 mod support;
 
 use support::{App, ENTER};
@@ -407,6 +409,19 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
         .await;
     app.screenshot("history").await;
     app.click("history-close").await;
+    // The counter sign carries this account's POS, fetched from Mercado Pago.
+    app.click("open-settings").await;
+    app.click("sign-open").await;
+    app.wait_attr("sign-preview", "data-loaded", "1240x1754").await;
+    app.click("sign-save").await;
+    let said = app.wait_text("qr-message", |t| t.starts_with("Exported to ")).await;
+    let sign = std::fs::read(said.trim_start_matches("Exported to ")).unwrap();
+    assert_eq!(qr::qr_in(&sign), vec![format!("https://mpago.la/pos/{pos_id}")]);
+    app.click("mp-sign-save").await;
+    let said = app.wait_text("qr-message", |t| t.contains(".pdf")).await;
+    let pdf = std::fs::read(said.trim_start_matches("Exported to ")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "Mercado Pago's own sign, as it sends it");
+    app.click("settings-close").await;
     let home = app.stop().await;
     // The token is in no file the app wrote, its logs included.
     let mut found = Vec::new();
@@ -430,6 +445,43 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
         "the app wrote logs"
     );
     assert!(found.is_empty(), "the token is in {found:?}");
+}
+
+#[tokio::test]
+async fn the_counter_sign_is_previewed_printed_and_saved() {
+    let app = App::start().await;
+    app.english().await;
+    app.click("open-settings").await;
+    app.click("qr-save").await;
+    let said = app.wait_text("qr-message", |t| t.starts_with("Exported to ")).await;
+    let qr = std::fs::read(said.trim_start_matches("Exported to ")).unwrap();
+    let register = qr::qr_in(&qr);
+    assert!(register[0].starts_with("https://mpago.la/pos/"), "{register:?}");
+
+    app.click("sign-open").await;
+    app.wait_attr("sign-preview", "data-loaded", "1240x1754").await;
+    app.screenshot("counter-sign").await;
+    // The system's print dialog is not the page's: it is replaced by a note of what the page
+    // would print at that moment.
+    app.client
+        .execute(
+            "window.print = () => { window.printed = document.body.dataset.printing + ' ' + \
+             document.getElementById('sign-sheet-image').naturalWidth; }",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.click("sign-print").await;
+    let printed = app.client.execute("return window.printed", vec![]).await.unwrap();
+    assert_eq!(printed, "sign 1240");
+
+    app.click("sign-save").await;
+    let said = app
+        .wait_text("qr-message", |t| t.contains("sign-") && t.starts_with("Exported to "))
+        .await;
+    let sign = std::fs::read(said.trim_start_matches("Exported to ")).unwrap();
+    assert_eq!(qr::qr_in(&sign), register, "the sign carries the register's QR");
+    app.stop().await;
 }
 
 /// Runs `invoke(cmd, args)` in the page and returns "allowed" or the error it got.

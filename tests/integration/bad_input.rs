@@ -393,3 +393,23 @@ fn a_day_that_is_not_a_day() {
         assert_eq!(e["kind"], "bad_day", "{day:?}");
     }
 }
+
+#[test]
+fn qr_cache_cut_short() {
+    let shell = Shell::demo("MLA");
+    shell.invoke("register_qr", json!({})).unwrap();
+    let state = shell.window.state::<AppState>();
+    let cached: Vec<_> = std::fs::read_dir(state.paths.data.join("demo"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("qr-"))
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let whole = std::fs::read(&cached[0]).unwrap();
+    std::fs::write(&cached[0], &whole[..whole.len() / 2]).unwrap();
+
+    let saved = shell.invoke("save_counter_sign", json!({})).unwrap();
+    let sign = std::fs::read(saved.as_str().unwrap()).unwrap();
+    assert_eq!(crate::qr::qr_in(&sign), crate::qr::qr_in(&whole));
+    assert_eq!(std::fs::read(&cached[0]).unwrap(), whole, "the cache is whole again");
+}

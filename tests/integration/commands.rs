@@ -129,6 +129,21 @@ fn a_full_demo_sale_through_the_commands() {
     let png = std::fs::read(saved.as_str().unwrap()).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     assert!(saved.as_str().unwrap().ends_with("exports/qr-CAJA1.png"));
+    let sign = shell.invoke("counter_sign", json!({})).unwrap();
+    assert!(sign.as_str().unwrap().starts_with("data:image/png;base64,"));
+    let saved = shell.invoke("save_counter_sign", json!({})).unwrap();
+    assert!(saved.as_str().unwrap().ends_with("exports/sign-CAJA1.png"));
+    let sign = std::fs::read(saved.as_str().unwrap()).unwrap();
+    assert_eq!(
+        crate::qr::qr_in(&sign),
+        crate::qr::qr_in(&png),
+        "the sign carries the register's own QR"
+    );
+    let saved = shell.invoke("save_mercado_pago_sign", json!({})).unwrap();
+    assert!(saved.as_str().unwrap().ends_with("exports/mercado-pago-sign-CAJA1.pdf"));
+    let pdf = String::from_utf8(std::fs::read(saved.as_str().unwrap()).unwrap()).unwrap();
+    let register = crate::qr::qr_in(&png).pop().unwrap();
+    assert!(pdf.starts_with("%PDF-") && pdf.contains(&register), "{pdf}");
     shell.invoke("demo_customer", json!({ "action": "pay" })).unwrap();
     shell.until_sale("paid", |s| s.is_null());
     let e = shell.invoke("cancel", json!({ "saleId": sale["id"] })).unwrap_err();

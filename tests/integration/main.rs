@@ -8,6 +8,8 @@ mod faults;
 mod fixtures;
 mod keyring;
 mod live;
+#[path = "../common/qr.rs"]
+mod qr;
 mod sale_life;
 mod security;
 mod support;
