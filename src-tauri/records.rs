@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::mercadopago::merchant_orders::{MerchantOrderQuery, PaymentStatus};
 use crate::mercadopago::ApiError;
 use crate::register::{judge, Observed, Register};
+use crate::sale::journal::reference_prefix;
 use crate::sale::{Journal, JournalError, Sale, SaleId, SaleState, StateChange};
 
 pub const MIGRATION: &str = "CREATE TABLE refunds (
@@ -318,18 +319,41 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
-    pub sale_id: SaleId,
+    /// `None` for an order the journal never recorded.
+    pub sale_id: Option<SaleId>,
+    pub merchant_order_ids: Vec<u64>,
     pub external_reference: String,
-    pub journal_state: SaleState,
+    pub journal_state: Option<SaleState>,
     #[serde(with = "crate::money::json_amount::option")]
     pub journal_paid: Option<Decimal>,
     #[serde(with = "crate::money::json_amount::option")]
     pub mercado_pago_paid: Option<Decimal>,
-    pub what: String,
+    pub what: Mismatch,
 }
 
-/// Compares every finished sale of the day with Mercado Pago's merchant orders for it.
+/// How the journal and Mercado Pago disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum Mismatch {
+    #[error("the journal says paid; Mercado Pago holds no payment for it (refunded elsewhere?)")]
+    NoPaymentAtMercadoPago,
+    #[error("Mercado Pago holds a payment the journal does not count as paid")]
+    PaymentNotCounted,
+    #[error("the amounts differ")]
+    AmountsDiffer,
+    #[error("Mercado Pago holds a payment on this register that the journal never recorded")]
+    NeverRecorded,
+}
+
+/// Compares every finished sale of the day with Mercado Pago's merchant orders for it, then
+/// lists the day's paid merchant orders of this register's POS that the journal never recorded.
 pub async fn reconcile(register: &Register, day: NaiveDate) -> Result<Vec<Difference>, RecordsError> {
+    let mut out = reconcile_sales(register, day).await?;
+    out.extend(unrecorded_orders(register, day).await?);
+    Ok(out)
+}
+
+async fn reconcile_sales(register: &Register, day: NaiveDate) -> Result<Vec<Difference>, RecordsError> {
     let journal = register.journal();
     let mut out = Vec::new();
     for sale in day_sales(journal, day)? {
@@ -341,29 +365,81 @@ pub async fn reconcile(register: &Register, day: NaiveDate) -> Result<Vec<Differ
             .search_merchant_orders(&MerchantOrderQuery::by_reference(&sale.external_reference))
             .await?;
         let verdict = judge(&found.elements, &sale.external_reference, Decimal::ZERO, sale.currency);
-        // What Mercado Pago holds as paid now: approved payments net of refunds, on closed orders.
-        let mp_paid = match verdict.observed {
-            Observed::Paid { paid } if paid > Decimal::ZERO => Some(paid),
-            _ => None,
-        };
+        let mp_paid = held_at_mercado_pago(&verdict.observed);
         let refunds = refunds_of(journal, sale.id)?;
         let journal_paid =
             (sale.state == SaleState::Paid).then(|| sale.paid_amount.unwrap_or(sale.total) - refunded(&refunds, &sale));
         let journal_paid = journal_paid.filter(|p| *p > Decimal::ZERO);
         let what = match (journal_paid, mp_paid) {
             (None, None) | (Some(_), Some(_)) if journal_paid == mp_paid => continue,
-            (Some(_), None) => "the journal says paid; Mercado Pago holds no payment for it (refunded elsewhere?)",
-            (None, Some(_)) => "Mercado Pago holds a payment the journal does not count as paid",
-            _ => "the amounts differ",
+            (Some(_), None) => Mismatch::NoPaymentAtMercadoPago,
+            (None, Some(_)) => Mismatch::PaymentNotCounted,
+            _ => Mismatch::AmountsDiffer,
         };
         out.push(Difference {
-            sale_id: sale.id,
+            sale_id: Some(sale.id),
+            merchant_order_ids: verdict.merchant_order_ids,
             external_reference: sale.external_reference.clone(),
-            journal_state: sale.state,
+            journal_state: Some(sale.state),
             journal_paid,
             mercado_pago_paid: mp_paid,
-            what: what.into(),
+            what,
         });
     }
     Ok(out)
+}
+
+/// What Mercado Pago holds as paid now: approved payments net of refunds, on closed orders.
+fn held_at_mercado_pago(observed: &Observed) -> Option<Decimal> {
+    match observed {
+        Observed::Paid { paid } if *paid > Decimal::ZERO => Some(*paid),
+        _ => None,
+    }
+}
+
+/// Merchant orders created on the day on this register's POS (their `external_reference` starts
+/// with its prefix) that hold a payment and that the journal does not know: an older copy of the
+/// journal put back, or a second install charging on the same POS.
+async fn unrecorded_orders(register: &Register, day: NaiveDate) -> Result<Vec<Difference>, RecordsError> {
+    const PAGE: u32 = 100;
+    let config = register.config();
+    let prefix = reference_prefix(&config.pos_external_id);
+    let (from, to) = day_span(day);
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let query = MerchantOrderQuery {
+            date_created_from: Some(from.to_rfc3339()),
+            date_created_to: Some(to.to_rfc3339()),
+            limit: Some(PAGE),
+            offset: Some(offset),
+            ..Default::default()
+        };
+        let page = register.client().search_merchant_orders(&query).await?;
+        let seen = page.elements.len() as u64;
+        for mo in &page.elements {
+            let Some(reference) = mo.external_reference.as_deref().filter(|r| r.starts_with(&prefix)) else {
+                continue;
+            };
+            if register.journal().by_reference(reference)?.is_some() {
+                continue;
+            }
+            let verdict = judge(std::slice::from_ref(mo), reference, Decimal::ZERO, config.currency);
+            if let Some(paid) = held_at_mercado_pago(&verdict.observed) {
+                out.push(Difference {
+                    sale_id: None,
+                    merchant_order_ids: vec![mo.id],
+                    external_reference: reference.to_owned(),
+                    journal_state: None,
+                    journal_paid: None,
+                    mercado_pago_paid: Some(paid),
+                    what: Mismatch::NeverRecorded,
+                });
+            }
+        }
+        offset += seen;
+        if seen < PAGE as u64 || page.total.is_some_and(|t| offset >= t) {
+            return Ok(out);
+        }
+    }
 }

@@ -868,7 +868,7 @@ const salesDialog = {
     try {
       const diffs = await invoke("reconcile", { day: $("history-day").value });
       say("history-message", diffs.length
-        ? diffs.map((d) => t("history.difference", { id: d.saleId, what: d.what, journal: d.journalPaid || d.journalState, mp: d.mercadoPagoPaid || "–" })).join("\n")
+        ? diffs.map(differenceText).join("\n")
         : t("history.no_differences"), diffs.length > 0);
     } catch (err) {
       say("history-message", I18N.error(err), true);
@@ -896,6 +896,14 @@ const salesDialog = {
     printOut("receipt");
   },
 };
+
+function differenceText(d) {
+  const what = t(`history.what.${d.what}`);
+  const mp = d.mercadoPagoPaid || "–";
+  return d.saleId == null
+    ? t("history.unrecorded", { mo: d.merchantOrderIds.join(", "), reference: d.externalReference, what, mp })
+    : t("history.difference", { id: d.saleId, what, journal: d.journalPaid || d.journalState, mp });
+}
 
 function localDay(d) {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;

@@ -13,7 +13,7 @@ use crate::counter::{Counter, Mode};
 use crate::mercadopago::stores::Location;
 use crate::mercadopago::Client;
 use crate::money::{format, parse_amount};
-use crate::records::{self, Difference, RecordsError};
+use crate::records::{self, Difference, Mismatch, RecordsError};
 use crate::sale::SaleState;
 use crate::settings::{Settings, SettingsError};
 use crate::setup::{self, Account, CheckError, PosView, SetupError, StoreView};
@@ -469,12 +469,13 @@ pub fn day_summary(state: State<'_, AppState>, day: String) -> Result<UiSummary>
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UiDifference {
-    pub sale_id: i64,
+    pub sale_id: Option<i64>,
+    pub merchant_order_ids: Vec<u64>,
     pub external_reference: String,
-    pub journal_state: SaleState,
+    pub journal_state: Option<SaleState>,
     pub journal_paid: Option<String>,
     pub mercado_pago_paid: Option<String>,
-    pub what: String,
+    pub what: Mismatch,
 }
 
 #[tauri::command]
@@ -487,6 +488,7 @@ pub async fn reconcile(state: State<'_, AppState>, day: String) -> Result<Vec<Ui
         .into_iter()
         .map(|d| UiDifference {
             sale_id: d.sale_id,
+            merchant_order_ids: d.merchant_order_ids,
             external_reference: d.external_reference,
             journal_state: d.journal_state,
             journal_paid: d.journal_paid.map(|a| format(a, cur)),

@@ -106,6 +106,10 @@ pub struct MerchantOrderQuery {
     pub external_reference: Option<String>,
     pub status: Option<String>,
     pub preference_id: Option<String>,
+    /// Created at or after this moment (RFC 3339).
+    pub date_created_from: Option<String>,
+    /// Created before this moment (RFC 3339).
+    pub date_created_to: Option<String>,
     pub limit: Option<u32>,
     pub offset: Option<u64>,
 }
@@ -129,6 +133,8 @@ impl Client {
             .query_opt("external_reference", q.external_reference.as_ref())
             .query_opt("status", q.status.as_ref())
             .query_opt("preference_id", q.preference_id.as_ref())
+            .query_opt("date_created_from", q.date_created_from.as_ref())
+            .query_opt("date_created_to", q.date_created_to.as_ref())
             .query_opt("limit", q.limit)
             .query_opt("offset", q.offset);
         self.call(call).await

@@ -419,13 +419,22 @@ fn read_sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
 /// `QRC-<pos>-<yyyymmddHHMMSS>-<sale id>-<random>`: unique, at most 64 characters of
 /// `[A-Za-z0-9_-]`, valid on the newer Mercado Pago APIs too.
 pub fn external_reference(pos_external_id: &str, id: SaleId, now: DateTime<Utc>) -> String {
+    let random: String = (0..6).map(|_| fastrand::alphanumeric()).collect();
+    format!(
+        "{}{}-{id}-{random}",
+        reference_prefix(pos_external_id),
+        now.format("%Y%m%d%H%M%S")
+    )
+}
+
+/// How every `external_reference` of a register on this POS begins: `QRC-<pos>-`.
+pub fn reference_prefix(pos_external_id: &str) -> String {
     let pos: String = pos_external_id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .take(16)
         .collect();
-    let random: String = (0..6).map(|_| fastrand::alphanumeric()).collect();
-    format!("QRC-{pos}-{}-{id}-{random}", now.format("%Y%m%d%H%M%S"))
+    format!("QRC-{pos}-")
 }
 
 #[cfg(test)]

@@ -821,10 +821,21 @@ impl World {
                 .parse()
                 .map_err(|_| refusal(400, "ds_search_query", "offset must be a number"))?,
         };
+        let moment = |name: &str| -> Result<Option<DateTime<Utc>>, Refusal> {
+            q.get(name)
+                .map(|t| {
+                    DateTime::parse_from_rfc3339(t)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|_| refusal(400, "ds_search_query", &format!("{name} is not a date")))
+                })
+                .transpose()
+        };
+        let (from, to) = (moment("date_created_from")?, moment("date_created_to")?);
         let matching: Vec<&MerchantOrder> = self
             .merchant_orders
             .values()
             .filter(|m| m.user_id == user.id)
+            .filter(|m| from.is_none_or(|f| m.created >= f) && to.is_none_or(|t| m.created < t))
             .filter(|m| q.get("external_reference").is_none_or(|r| &m.external_reference == r))
             .filter(|m| q.get("preference_id").is_none_or(|r| &m.preference_id == r))
             .filter(|m| {

@@ -414,3 +414,65 @@ async fn the_notification_cue_shortens_the_wait() {
     );
     assert!(searches(&k.sb) - before <= 3, "woken searches only");
 }
+
+#[tokio::test]
+async fn reconciliation_lists_paid_orders_on_this_pos_that_the_journal_never_recorded() {
+    let mut k = counter().await;
+    k.register.charge(&cart("100", 1)).await.unwrap();
+    k.pay(Outcome::Approved);
+    k.until_state(SaleState::Paid).await;
+    let today = chrono::Local::now().date_naive();
+    assert!(qr_cashier::records::reconcile(&k.register, today)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A second install charging on the same POS, with a journal of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Arc::new(Journal::open(&dir.path().join("other.sqlite3")).unwrap());
+    let other = Register::new(
+        k.register.client().clone(),
+        journal,
+        k.register.config().clone(),
+        k.sb.clock(),
+    );
+    let mut other_events = other.subscribe();
+    let sale = other.charge(&cart("250.50", 1)).await.unwrap();
+    k.pay(Outcome::Approved);
+    while other_events.recv().await.unwrap().state != SaleState::Paid {}
+    // A register on another POS of the account: not this register's business.
+    let (caja2, caja2_id) = register_pos(&k.sb, k.register.client(), "CAJA2").await;
+    let dir2 = tempfile::tempdir().unwrap();
+    let third = Register::new(
+        k.register.client().clone(),
+        Arc::new(Journal::open(&dir2.path().join("third.sqlite3")).unwrap()),
+        RegisterConfig {
+            pos_external_id: caja2,
+            ..k.register.config().clone()
+        },
+        k.sb.clock(),
+    );
+    third.charge(&cart("10", 1)).await.unwrap();
+    let mo = k.sb.world().scan(caja2_id).unwrap()["merchant_order_id"]
+        .as_u64()
+        .unwrap();
+    k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
+
+    let found = qr_cashier::records::reconcile(&k.register, today).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (
+            found[0].sale_id,
+            &found[0].external_reference,
+            found[0].mercado_pago_paid
+        ),
+        (None, &sale.external_reference, Some(parse_amount("250.50").unwrap()))
+    );
+    let searched: Vec<String> =
+        k.sb.requests()
+            .iter()
+            .filter(|r| r.route == "search_merchant_orders" && r.query.contains("date_created_from"))
+            .map(|r| r.query.clone())
+            .collect();
+    assert!(!searched.is_empty(), "the day's orders were searched by date");
+}
