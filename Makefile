@@ -27,10 +27,7 @@ soak:
 	@cargo build --quiet --features dev-tools --bins
 	@target/debug/soak --sales 500 --max-seconds 1800 --kill-rate 0.25
 
-# Speed and memory, written down in docs/benchmarks.md.
+# Speed, requests, start-up, memory and size, written into docs/performance.md (about 20 min).
 .PHONY: bench
 bench:
-	@scripts/setup.sh test
-	@cargo build --quiet --release --features dev-tools --bin bench --bin qr-cashier
-	@target/release/bench --sales 40
-	@scripts/bench-memory.sh target/release/qr-cashier
+	@scripts/bench.sh

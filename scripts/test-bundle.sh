@@ -14,8 +14,7 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 next=$(echo "$version" | awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }')
 out=$(mktemp -d)
 home=$(mktemp -d)
-run_dir=$(mktemp -d)
-trap 'rm -rf "$out" "$home" "$run_dir"' EXIT
+trap 'rm -rf "$out" "$home"' EXIT
 
 say "building the .deb of version $version"
 npx --no-install tauri build --bundles deb >/dev/null
@@ -27,14 +26,8 @@ package=$(dpkg-deb -f "$out/old.deb" Package)
 say ".deb size: $(du -k "$out/old.deb" | cut -f1) KiB; installed size: $(dpkg-deb -f "$out/old.deb" Installed-Size) KiB (package $package)"
 
 cargo test --features dev-tools --locked --no-run --quiet --test e2e
-mkdir -m 700 "$run_dir/runtime"
-export XDG_RUNTIME_DIR="$run_dir/runtime" XDG_DATA_HOME="$run_dir/data" NO_AT_BRIDGE=1
 export TAURI_DRIVER="$PWD/.tools/bin/tauri-driver" QR_CASHIER_APP="/usr/bin/$package" QR_CASHIER_BUNDLE_HOME="$home"
-in_session() {
-  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
-    printf "qr-cashier-test" | env -u DISPLAY gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    "$@"' in-session "$@"
-}
+in_session() { scripts/desktop-session.sh "$@"; }
 
 say "installing $version"
 $sudo apt-get install -y -qq "$out/old.deb" >/dev/null

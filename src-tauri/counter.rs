@@ -51,6 +51,7 @@ pub struct Counter {
     /// Demo mode's Mercado Pago, on loopback.
     pub sandbox: Option<Sandbox>,
     qr_cache: PathBuf,
+    journal_checked: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -193,6 +194,7 @@ impl Counter {
             client,
             sandbox: Some(sandbox),
             qr_cache: paths.data.join("demo"),
+            journal_checked: Default::default(),
         })
     }
 
@@ -255,7 +257,13 @@ impl Counter {
             client,
             sandbox: None,
             qr_cache: paths.data.clone(),
+            journal_checked: Default::default(),
         })
+    }
+
+    /// True the first time only: the journal's whole-file check is due once per counter.
+    pub fn take_journal_check(&self) -> bool {
+        !self.journal_checked.swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The register's QR as a PNG: the POS's `qr.image`, fetched once and kept on disk. A cached

@@ -45,6 +45,13 @@ async function start() {
   if (open) showSale(open);
   renderCart();
   focusScan();
+  document.body.dataset.readyAt = epochMs();
+}
+
+/** Now, in milliseconds since the Unix epoch: the page's timings (`data-ready-at`,
+ * `data-changed-at`, `data-clicked-at`) that the benchmarks read. */
+function epochMs() {
+  return (performance.timeOrigin + performance.now()).toFixed(1);
 }
 
 async function loadQr() {
@@ -69,6 +76,10 @@ function onEvent(event) {
     $("link").dataset.state = "ok";
     $("link").dataset.i18n = "link.connected";
     $("link").textContent = t("link.connected");
+    return;
+  }
+  if (event.type === "notice") {
+    showNotice(t(`notice.${event.kind}`, { detail: event.detail }));
     return;
   }
   if (event.type !== "sale") return;
@@ -183,6 +194,13 @@ function clearCart() {
   state.lines = [];
   renderCart();
   focusScan();
+  document.body.dataset.readyAt = epochMs();
+}
+
+/** Now, in milliseconds since the Unix epoch: the page's timings (`data-ready-at`,
+ * `data-changed-at`, `data-clicked-at`) that the benchmarks read. */
+function epochMs() {
+  return (performance.timeOrigin + performance.now()).toFixed(1);
 }
 
 // ---------- scanning and search ----------
@@ -297,6 +315,7 @@ function isOpen(s) {
 
 async function charge() {
   if (!state.lines.length || (state.sale && isOpen(state.sale.state))) return;
+  $("charge").dataset.clickedAt = epochMs();
   $("charge").disabled = true;
   try {
     const sale = await invoke("charge", { lines: state.lines });
@@ -346,12 +365,16 @@ function renderPay() {
     return;
   }
   const kind = state.progress && state.progress.progress && state.progress.progress.kind;
-  $("pay").dataset.state =
+  const shown =
     sale.state === "paid" ? "paid"
     : ["cancelled", "expired", "failed"].includes(sale.state) ? sale.state
     : kind === "connection_trouble" ? "trouble"
     : kind === "payment_rejected" ? "rejected"
     : "waiting";
+  if ($("pay").dataset.state !== shown) {
+    $("pay").dataset.state = shown;
+    $("pay").dataset.changedAt = epochMs();
+  }
   $("pay-sale").textContent = t("pay.sale", { id: sale.id });
   $("pay-total").textContent = sale.total;
   if (state.qr) $("qr").src = state.qr;
@@ -399,6 +422,13 @@ function newSale() {
   renderPay();
   renderCart();
   focusScan();
+  document.body.dataset.readyAt = epochMs();
+}
+
+/** Now, in milliseconds since the Unix epoch: the page's timings (`data-ready-at`,
+ * `data-changed-at`, `data-clicked-at`) that the benchmarks read. */
+function epochMs() {
+  return (performance.timeOrigin + performance.now()).toFixed(1);
 }
 
 async function customer(action) {

@@ -75,6 +75,8 @@ pub struct UiSale {
 pub enum UiEvent {
     /// The core is listening: sent first on every new subscription.
     Ready { at: String },
+    /// Something the cashier must know that is not a sale: `kind` names it for the page.
+    Notice { kind: &'static str, detail: String },
     #[serde(rename_all = "camelCase")]
     Sale {
         sale_id: SaleId,
@@ -176,10 +178,29 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
     }
 }
 
+const JOURNAL_CHECK_DELAY: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Streams the register's events to the page, starting with `Ready`. A reload gets its own.
 #[tauri::command]
 pub fn subscribe(state: State<'_, AppState>, on_event: Channel<UiEvent>) {
-    let mut events = counter(&state).register.subscribe();
+    let counter = counter(&state);
+    let mut events = counter.register.subscribe();
+    // The journal's whole-file check, once per counter, once the page has settled: on a
+    // journal of a million sales it reads for seconds and would slow the start on two cores.
+    if counter.take_journal_check() {
+        let journal = counter.register.journal().clone();
+        let to_page = on_event.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            std::thread::sleep(JOURNAL_CHECK_DELAY);
+            if let Err(e) = journal.check() {
+                tracing::error!(error = %e, path = %journal.path().display(), "the journal is damaged");
+                let _ = to_page.send(UiEvent::Notice {
+                    kind: "journal_damaged",
+                    detail: journal.path().display().to_string(),
+                });
+            }
+        });
+    }
     tauri::async_runtime::spawn(async move {
         if on_event
             .send(UiEvent::Ready {

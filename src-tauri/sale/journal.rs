@@ -146,7 +146,9 @@ impl JournalError {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal file, brings its schema up to date and checks it.
+    /// Opens (or creates) the journal file and brings its schema up to date. A file that is not
+    /// a journal is refused here; damage deeper in a good file is for [`Journal::check`], which
+    /// reads the whole file (seconds for a million sales), so the counter starts without it.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| JournalError::CannotOpen(format!("{} ({e})", dir.display())))?;
@@ -154,10 +156,6 @@ impl Journal {
         let err = |e| JournalError::from_sqlite(e, path);
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
-        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(err)?;
-        if check != "ok" {
-            return Err(JournalError::Corrupt(check));
-        }
         conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
         // Every committed step is on disk before the request it announces is sent.
         conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
@@ -172,6 +170,20 @@ impl Journal {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Reads every page of the file (SQLite's `quick_check`) on a connection of its own, so
+    /// sales go on meanwhile.
+    pub fn check(&self) -> Result<(), JournalError> {
+        let err = |e| JournalError::from_sqlite(e, &self.path);
+        let conn = Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(err)?;
+        if check == "ok" {
+            Ok(())
+        } else {
+            Err(JournalError::Corrupt(check))
+        }
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -511,6 +523,28 @@ mod tests {
             })
             .collect();
         assert_eq!(refs.len(), 200);
+    }
+
+    #[test]
+    fn damage_inside_a_good_file_is_found_by_the_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite3");
+        {
+            let j = Journal::open(&path).unwrap();
+            for _ in 0..300 {
+                j.begin_sale("CAJA1", 1, &cart(), Utc::now()).unwrap();
+            }
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        let page = 4096;
+        assert!(bytes.len() > 8 * page, "{} bytes", bytes.len());
+        let middle = bytes.len() / page / 2 * page;
+        bytes[middle..middle + page].fill(0x42);
+        std::fs::write(&path, bytes).unwrap();
+        let j = Journal::open(&path).expect("the header is whole: the counter starts");
+        assert!(matches!(j.check(), Err(JournalError::Corrupt(_))), "{:?}", j.check());
+        let good = dir.path().join("good.sqlite3");
+        assert!(Journal::open(&good).unwrap().check().is_ok());
     }
 
     #[test]

@@ -41,7 +41,8 @@ pub enum Fault {
 
 /// A fault on a route (`create_order`, `delete_order`, `search_merchant_orders`,
 /// `get_merchant_order`, `get_payment`, `search_payments`, `refund`, `me`, `stores`, `pos`, or
-/// `*`), for the next `times` calls, or on each call with `probability`.
+/// `*`), for the next `times` calls, or on each call with `probability`. On `ipn`, the
+/// notifications the sandbox sends, any fault loses the attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultRule {
     pub route: String,
@@ -75,6 +76,10 @@ pub struct LoggedRequest {
     pub token_in_query: bool,
     pub headers: BTreeMap<String, String>,
     pub body: String,
+    /// When it arrived, in milliseconds since the Unix epoch on the machine's clock (not the
+    /// sandbox's), for timing a click in the page against the request it caused.
+    #[serde(default)]
+    pub received_at_ms: f64,
 }
 
 pub fn route_name(method: &Method, path: &str) -> &'static str {
@@ -101,7 +106,9 @@ fn pick_fault(shared: &Shared, route: &str) -> Option<Fault> {
     }
     let mut rules = shared.faults.lock().unwrap_or_else(|e| e.into_inner());
     let i = rules.iter().position(|r| {
-        (r.route == route || r.route == "*") && r.times != Some(0) && r.probability.is_none_or(|p| fastrand::f64() < p)
+        (r.route == route || (r.route == "*" && route != "ipn"))
+            && r.times != Some(0)
+            && r.probability.is_none_or(|p| fastrand::f64() < p)
     })?;
     let fault = rules[i].fault.clone();
     if let Some(t) = rules[i].times.as_mut() {
@@ -144,6 +151,9 @@ pub async fn faults_and_log(State(shared): State<Arc<Shared>>, req: Request, nex
             token_in_query: query.contains("access_token="),
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            received_at_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         });
     let fault = pick_fault(&shared, route);
     let req = Request::from_parts(parts, Body::from(bytes));
@@ -205,16 +215,21 @@ fn futures_util_stream_error() -> Body {
 }
 
 /// Posts the queued IPNs (`?topic=merchant_order&id=`), retrying like Mercado Pago (sooner).
+/// A fault on the route `ipn` loses the attempt, as when the register's PC cannot be reached.
 pub fn send_notices(shared: &Arc<Shared>) {
     let notices = std::mem::take(&mut shared.world().notices);
     for n in notices {
         let client = shared.ipn.clone();
-        shared.runtime.spawn(async move {
+        let shared = shared.clone();
+        shared.runtime.clone().spawn(async move {
             let sep = if n.url.contains('?') { '&' } else { '?' };
             let url = format!("{}{sep}topic=merchant_order&id={}", n.url, n.merchant_order_id);
             let body = json!({ "resource": format!("https://api.mercadolibre.com/merchant_orders/{}", n.merchant_order_id), "topic": "merchant_order" });
             for wait in [0u64, 500, 2000, 5000] {
                 tokio::time::sleep(Duration::from_millis(wait)).await;
+                if pick_fault(&shared, "ipn").is_some() {
+                    continue;
+                }
                 if let Ok(r) = client.post(&url).json(&body).send().await {
                     if r.status().is_success() {
                         return;

@@ -1,5 +1,6 @@
 //! End-to-end tests in the real app window, through WebDriver, on the built-in demo.
 
+mod bench;
 mod installed;
 #[path = "../common/qr.rs"]
 mod qr;

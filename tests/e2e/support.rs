@@ -23,6 +23,23 @@ pub struct Home {
 }
 
 impl Home {
+    /// A fresh folder, removed with the `Home`.
+    pub fn fresh() -> Home {
+        let temp = tempfile::tempdir().unwrap();
+        Home {
+            path: temp.path().to_owned(),
+            _temp: Some(temp),
+        }
+    }
+
+    /// A given folder, left in place.
+    pub fn kept(path: &std::path::Path) -> Home {
+        Home {
+            path: path.to_owned(),
+            _temp: None,
+        }
+    }
+
     pub fn path(&self) -> &std::path::Path {
         &self.path
     }
@@ -58,12 +75,7 @@ impl App {
     }
 
     pub async fn start_with(env: &[(&str, &str)]) -> App {
-        let temp = tempfile::tempdir().unwrap();
-        let home = Home {
-            path: temp.path().to_owned(),
-            _temp: Some(temp),
-        };
-        Self::launch(env!("CARGO_BIN_EXE_qr-cashier"), home, env).await
+        Self::launch(env!("CARGO_BIN_EXE_qr-cashier"), Home::fresh(), env).await
     }
 
     /// The installed program (`QR_CASHIER_APP`) on a folder that outlives it
@@ -72,18 +84,11 @@ impl App {
         let app = std::env::var("QR_CASHIER_APP").expect("QR_CASHIER_APP: run this with `make test-bundle`");
         let home =
             std::env::var("QR_CASHIER_BUNDLE_HOME").expect("QR_CASHIER_BUNDLE_HOME: run this with `make test-bundle`");
-        Self::launch(
-            &app,
-            Home {
-                _temp: None,
-                path: home.into(),
-            },
-            &[],
-        )
-        .await
+        Self::launch(&app, Home::kept(std::path::Path::new(&home)), &[]).await
     }
 
-    async fn launch(application: &str, home: Home, env: &[(&str, &str)]) -> App {
+    /// Starts `application` (a path) on `home` and connects to its window.
+    pub async fn launch(application: &str, home: Home, env: &[(&str, &str)]) -> App {
         let turn = ONE_AT_A_TIME.lock().await;
         assert!(
             std::env::var_os("DISPLAY").is_some(),
