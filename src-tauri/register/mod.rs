@@ -292,14 +292,18 @@ impl Register {
     /// At start-up: resumes every sale that is not finished, and keeps checking recently
     /// given-up sales for a late payment. Returns how many it resumed.
     pub fn recover(&self) -> Result<usize, JournalError> {
-        let sales = self.inner.journal.in_states(&[
+        let journal = &self.inner.journal;
+        let mut sales = journal.in_states(&[
             SaleState::Creating,
             SaleState::Waiting,
             SaleState::Cancelling,
             SaleState::Expiring,
-            SaleState::Cancelled,
-            SaleState::Expired,
         ])?;
+        // A finished sale is in its late window for `late_for` after its expiry, which is at most
+        // an order's longest lifetime (an hour) after its last change: older ones are not read.
+        let late_for = chrono::Duration::from_std(self.inner.config.schedule.late_for).unwrap_or_default();
+        let since = self.now() - late_for - chrono::Duration::hours(2);
+        sales.extend(journal.changed_since(&[SaleState::Cancelled, SaleState::Expired], since)?);
         let mut resumed = 0;
         for sale in sales {
             if sale.state.is_open() || watch::in_late_window(&sale, self.now(), &self.inner.config.schedule) {
