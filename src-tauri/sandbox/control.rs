@@ -64,6 +64,9 @@ impl FaultRule {
     }
 }
 
+/// How many requests the log keeps.
+const LOG_CAP: usize = 50_000;
+
 /// A request as the sandbox received it. The `Authorization` value is not kept, only how the
 /// token came.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,11 +137,13 @@ pub async fn faults_and_log(State(shared): State<Arc<Shared>>, req: Request, nex
     .iter()
     .filter_map(|h| Some((h.to_string(), parts.headers.get(*h)?.to_str().ok()?.to_owned())))
     .collect();
-    shared
-        .log
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(LoggedRequest {
+    {
+        let mut log = shared.log.lock().unwrap_or_else(|e| e.into_inner());
+        // A demo left running all day keeps the newest requests only.
+        if log.len() >= LOG_CAP {
+            log.drain(..LOG_CAP / 10);
+        }
+        log.push(LoggedRequest {
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
             query: query.clone(),
@@ -155,6 +160,7 @@ pub async fn faults_and_log(State(shared): State<Arc<Shared>>, req: Request, nex
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         });
+    }
     let fault = pick_fault(&shared, route);
     let req = Request::from_parts(parts, Body::from(bytes));
     let response = match fault {
