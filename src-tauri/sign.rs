@@ -3,7 +3,7 @@
 //! so that two registers' signs are never swapped. Drawn with `image`; text with `ab_glyph` and
 //! DejaVu Sans, which ships inside the program.
 
-use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use ab_glyph::{point, Font, FontRef, GlyphId, PxScale, ScaleFont};
 use image::imageops::{self, FilterType};
 use image::{Rgba, RgbaImage};
 
@@ -154,43 +154,46 @@ impl Line {
     fn draw(&self, page: &mut RgbaImage, font: &FontRef<'_>, middle_y: f32, color: Rgba<u8>) {
         let scaled = font.as_scaled(PxScale::from(self.px));
         let baseline = middle_y + (scaled.ascent() + scaled.descent()) / 2.0;
-        let mut x = (WIDTH as f32 - width(font, self.px, &self.text)) / 2.0;
-        let mut previous = None;
-        for c in self.text.chars() {
-            let id = scaled.glyph_id(c);
-            if let Some(p) = previous {
-                x += scaled.kern(p, id);
-            }
-            let glyph = id.with_scale_and_position(self.px, point(x, baseline));
-            if let Some(outline) = font.outline_glyph(glyph) {
-                let bounds = outline.px_bounds();
-                outline.draw(|gx, gy, coverage| {
-                    let px = bounds.min.x as i32 + gx as i32;
-                    let py = bounds.min.y as i32 + gy as i32;
-                    if px >= 0 && py >= 0 && (px as u32) < page.width() && (py as u32) < page.height() {
-                        blend(page.get_pixel_mut(px as u32, py as u32), color, coverage);
-                    }
-                });
-            }
-            x += scaled.h_advance(id);
-            previous = Some(id);
+        let (glyphs, width) = layout(font, self.px, &self.text);
+        let left = (WIDTH as f32 - width) / 2.0;
+        for (id, x) in glyphs {
+            let glyph = id.with_scale_and_position(self.px, point(left + x, baseline));
+            let Some(outline) = font.outline_glyph(glyph) else {
+                continue;
+            };
+            let bounds = outline.px_bounds();
+            outline.draw(|gx, gy, coverage| {
+                let px = bounds.min.x as i32 + gx as i32;
+                let py = bounds.min.y as i32 + gy as i32;
+                if px >= 0 && py >= 0 && (px as u32) < page.width() && (py as u32) < page.height() {
+                    blend(page.get_pixel_mut(px as u32, py as u32), color, coverage);
+                }
+            });
         }
     }
 }
 
-fn width(font: &FontRef<'_>, px: f32, text: &str) -> f32 {
+/// Each glyph of `text` at `px` with its offset from the line's start (kerning applied), and
+/// the line's width.
+fn layout(font: &FontRef<'_>, px: f32, text: &str) -> (Vec<(GlyphId, f32)>, f32) {
     let scaled = font.as_scaled(PxScale::from(px));
-    let mut total = 0.0;
+    let mut x = 0.0;
     let mut previous = None;
+    let mut glyphs = Vec::new();
     for c in text.chars() {
         let id = scaled.glyph_id(c);
         if let Some(p) = previous {
-            total += scaled.kern(p, id);
+            x += scaled.kern(p, id);
         }
-        total += scaled.h_advance(id);
+        glyphs.push((id, x));
+        x += scaled.h_advance(id);
         previous = Some(id);
     }
-    total
+    (glyphs, x)
+}
+
+fn width(font: &FontRef<'_>, px: f32, text: &str) -> f32 {
+    layout(font, px, text).1
 }
 
 fn blend(pixel: &mut Rgba<u8>, color: Rgba<u8>, coverage: f32) {

@@ -194,13 +194,6 @@ function clearCart() {
   state.lines = [];
   renderCart();
   focusScan();
-  document.body.dataset.readyAt = epochMs();
-}
-
-/** Now, in milliseconds since the Unix epoch: the page's timings (`data-ready-at`,
- * `data-changed-at`, `data-clicked-at`) that the benchmarks read. */
-function epochMs() {
-  return (performance.timeOrigin + performance.now()).toFixed(1);
 }
 
 // ---------- scanning and search ----------
@@ -422,13 +415,6 @@ function newSale() {
   renderPay();
   renderCart();
   focusScan();
-  document.body.dataset.readyAt = epochMs();
-}
-
-/** Now, in milliseconds since the Unix epoch: the page's timings (`data-ready-at`,
- * `data-changed-at`, `data-clicked-at`) that the benchmarks read. */
-function epochMs() {
-  return (performance.timeOrigin + performance.now()).toFixed(1);
 }
 
 async function customer(action) {

@@ -44,23 +44,20 @@ async fn register(
     let pos_id = sb.add_register(pos);
     let client = Client::new(Config::new(sb.base_url(), sb.account.token.clone().into())).unwrap();
     let journal = Arc::new(Journal::open(&dir.join(format!("{pos}.sqlite3"))).unwrap());
-    let notification_url = if cue {
-        let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let url = ipn.url();
-        (Some(url), Some(ipn))
-    } else {
-        (None, None)
+    let ipn = match cue {
+        true => Some(listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap()),
+        false => None,
     };
     let config = RegisterConfig {
         user_id: sb.account.user_id,
         pos_external_id: pos.into(),
         currency: Currency::Ars,
         order_ttl: ORDER_TTL,
-        notification_url: notification_url.0,
+        notification_url: ipn.as_ref().map(|l| l.url()),
         schedule,
     };
     let register = Register::new(client, journal, config, sb.clock());
-    if let Some(ipn) = notification_url.1 {
+    if let Some(ipn) = ipn {
         ipn.serve(register.clone());
     }
     (register, pos_id)
@@ -173,7 +170,8 @@ fn tempfile_dir(what: &str) -> std::path::PathBuf {
     dir
 }
 
-fn ms(mut samples: Vec<Duration>, p: f64) -> f64 {
+fn ms(samples: &[Duration], p: f64) -> f64 {
+    let mut samples = samples.to_vec();
     samples.sort();
     samples[((samples.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0
 }
@@ -197,12 +195,12 @@ async fn paid(sales: usize) {
         let run = paid_run(per_register, schedule, cue).await;
         println!(
             "| {name} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} |",
-            ms(run.to_paid.clone(), 0.5),
-            ms(run.to_paid.clone(), 0.95),
-            ms(run.to_paid, 1.0),
+            ms(&run.to_paid, 0.5),
+            ms(&run.to_paid, 0.95),
+            ms(&run.to_paid, 1.0),
             run.requests_per_sale,
-            ms(run.charge.clone(), 0.5),
-            ms(run.charge, 0.95),
+            ms(&run.charge, 0.5),
+            ms(&run.charge, 0.95),
         );
     }
 }

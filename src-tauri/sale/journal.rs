@@ -319,35 +319,25 @@ impl Journal {
 
     /// Sales in any of `states`, oldest first.
     pub fn in_states(&self, states: &[SaleState]) -> Result<Vec<Sale>, JournalError> {
-        let list = states
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(",");
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM sales WHERE state IN ({list}) ORDER BY id"))
-            .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([], read_sale).map_err(|e| self.err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        self.sales_where(&format!("state IN ({})", state_list(states)), [])
     }
 
     /// Sales in any of `states` last changed at or after `since`, oldest first. Found through
     /// the `updated_at` index, so a journal of a million sales answers at once.
     pub fn changed_since(&self, states: &[SaleState], since: DateTime<Utc>) -> Result<Vec<Sale>, JournalError> {
-        let list = states
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(",");
-        let conn = self.conn();
         // `+state`: the state index would visit every cancelled sale ever made.
+        self.sales_where(
+            &format!("+state IN ({}) AND updated_at >= ?1", state_list(states)),
+            [ts(since)],
+        )
+    }
+
+    fn sales_where(&self, filter: &str, params: impl rusqlite::Params) -> Result<Vec<Sale>, JournalError> {
+        let conn = self.conn();
         let mut stmt = conn
-            .prepare(&format!(
-                "SELECT * FROM sales WHERE +state IN ({list}) AND updated_at >= ?1 ORDER BY id"
-            ))
+            .prepare(&format!("SELECT * FROM sales WHERE {filter} ORDER BY id"))
             .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([ts(since)], read_sale).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map(params, read_sale).map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
@@ -447,6 +437,16 @@ fn read_sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
         created_at: parse_ts(&text("created_at")?),
         updated_at: parse_ts(&text("updated_at")?),
     })
+}
+
+/// `'waiting','paid'`: the states' names quoted for an SQL `IN` list (they are the enum's own
+/// words, never input).
+fn state_list(states: &[SaleState]) -> String {
+    states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `QRC-<pos>-<yyyymmddHHMMSS>-<sale id>-<random>`: unique, at most 64 characters of
