@@ -155,8 +155,10 @@ async fn killed_after_journaling_cancelling_the_restart_withdraws_the_order() {
         &[
             "--charge",
             "250",
+            // Long enough that the order is still on the POS when the worker is killed, even with
+            // the whole suite loading both cores (3 s was not).
             "--ttl-secs",
-            "3",
+            "10",
             "--cancel-when-waiting",
             "--pause-at",
             "cancelling",
