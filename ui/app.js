@@ -616,9 +616,16 @@ const settingsDialog = {
   stores: [],
   pos: [],
   async open() {
+    // "loading" until the account is known: the panels shown depend on it, so the buttons
+    // below them may still move.
+    $("settings").dataset.state = "loading";
     $("settings").showModal();
     for (const id of ["account-message", "setup-message", "qr-message", "options-message"]) say(id, "");
-    await this.refresh();
+    try {
+      await this.refresh();
+    } finally {
+      $("settings").dataset.state = "ready";
+    }
   },
   async refresh() {
     // A sign shown earlier may belong to the other mode's register.

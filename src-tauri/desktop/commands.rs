@@ -193,7 +193,7 @@ pub fn subscribe(state: State<'_, AppState>, on_event: Channel<UiEvent>) {
         tauri::async_runtime::spawn_blocking(move || {
             std::thread::sleep(JOURNAL_CHECK_DELAY);
             if let Err(e) = journal.check() {
-                tracing::error!(error = %e, path = %journal.path().display(), "the journal is damaged");
+                tracing::error!(error = %e, path = %journal.path().display(), "the journal check failed");
                 let _ = to_page.send(UiEvent::Notice {
                     kind: "journal_damaged",
                     detail: journal.path().display().to_string(),

@@ -306,7 +306,7 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
     let mp = MercadoPago::start();
     let app = App::start().await;
     app.english().await;
-    app.click("open-settings").await;
+    app.open_settings().await;
     app.wait_text("account-status", |t| t.contains("No account")).await;
     // Point the app at this Mercado Pago.
     let url = app.find("api-url").await;
@@ -411,7 +411,7 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
     app.screenshot("history").await;
     app.click("history-close").await;
     // The counter sign carries this account's POS, fetched from Mercado Pago.
-    app.click("open-settings").await;
+    app.open_settings().await;
     app.click("sign-open").await;
     app.wait_attr("sign-preview", "data-loaded", "1240x1754").await;
     app.click("sign-save").await;
@@ -452,7 +452,7 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
 async fn the_counter_sign_is_previewed_printed_and_saved() {
     let app = App::start().await;
     app.english().await;
-    app.click("open-settings").await;
+    app.open_settings().await;
     app.click("qr-save").await;
     let said = app.wait_text("qr-message", |t| t.starts_with("Exported to ")).await;
     let qr = std::fs::read(said.trim_start_matches("Exported to ")).unwrap();

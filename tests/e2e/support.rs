@@ -3,6 +3,7 @@
 //! session, which `make test` provides; without them the tests fail and say so.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,10 +47,23 @@ impl Home {
 }
 
 pub struct App {
+    // Dropped first: the app ends before its folder is removed.
+    driver: Driver,
     pub client: Client,
     pub home: Home,
-    driver: Child,
     _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// tauri-driver in a process group of its own, with the WebKitWebDriver and the app it starts:
+/// dropped (the test ended or failed), the whole group is ended, so no app outlives its test.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.0.wait();
+    }
 }
 
 fn free_port() -> u16 {
@@ -108,7 +122,8 @@ impl App {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let driver = cmd.spawn().expect("tauri-driver did not start");
+        cmd.process_group(0);
+        let driver = Driver(cmd.spawn().expect("tauri-driver did not start"));
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -161,6 +176,7 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        self.screenshot(&format!("failed-wait-{testid}")).await;
         panic!("{testid} never showed the expected text; last: {last:?}");
     }
 
@@ -207,6 +223,12 @@ impl App {
     }
 
     /// Most tests read English texts.
+    /// Opens the settings and waits until its panels stopped moving (the account is known).
+    pub async fn open_settings(&self) {
+        self.click("open-settings").await;
+        self.wait_attr("settings", "data-state", "ready").await;
+    }
+
     pub async fn english(&self) {
         self.wait_attr("link-status", "data-state", "ok").await;
         self.choose_language("en").await;
@@ -226,14 +248,12 @@ impl App {
     pub async fn stop(self) -> Home {
         let App {
             client,
-            mut driver,
+            driver,
             home,
             _turn,
         } = self;
         let _ = client.close().await;
-        // SIGTERM lets tauri-driver end its WebKitWebDriver child too.
-        let _ = Command::new("kill").arg("-TERM").arg(driver.id().to_string()).status();
-        let _ = driver.wait();
+        drop(driver);
         home
     }
 }
