@@ -272,7 +272,9 @@ async function submitScan(text) {
 // A barcode scanner types fast and ends with Enter: catch such a burst wherever the focus is.
 const burst = { text: "", last: 0 };
 function scannerBurst(e) {
-  const now = performance.now();
+  // The key's own time (when the keyboard sent it), not when the page got to it: a page busy
+  // drawing does not split a scanner's burst.
+  const now = e.timeStamp;
   if (e.key === "Enter") {
     const code = burst.text;
     burst.text = "";

@@ -98,6 +98,34 @@ async fn a_cancel_and_then_an_expiry() {
 #[tokio::test]
 async fn a_scanner_burst_adds_the_product_wherever_the_focus_is() {
     let app = App::start().await;
+    app.wait_attr("link-status", "data-state", "ok").await;
+    // A person typing the same code, a key every 80 ms (the keys' own times tell them apart):
+    // it stays in the description and nothing is added.
+    let script = "const [code, gap, done] = arguments; \
+        const field = document.querySelector('[data-testid=quick-title]'); field.focus(); \
+        const keys = [...code, 'Enter']; let i = 0; \
+        const next = () => { const key = keys[i++]; \
+          field.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true })); \
+          if (key.length === 1) field.value += key; \
+          if (i < keys.length) setTimeout(next, gap); else done(field.value); }; \
+        next();";
+    let typed = app
+        .client
+        .execute_async(script, vec!["7790580000023".into(), 80.into()])
+        .await
+        .unwrap();
+    assert_eq!(typed, "7790580000023");
+    let lines = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid^=line-title-]"));
+    assert!(
+        lines.await.unwrap().is_empty(),
+        "a person's typing was taken for a scan"
+    );
+    app.client
+        .execute("document.querySelector('[data-testid=quick-title]').value = ''", vec![])
+        .await
+        .unwrap();
     // Focus in the quick-add description: the scanner types fast and ends with Enter.
     app.type_into("quick-title", &format!("7790580000023{ENTER}")).await;
     app.wait_text("line-title-1", |t| t == "Café molido 250 g").await;

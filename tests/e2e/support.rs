@@ -238,7 +238,10 @@ impl App {
     pub async fn screenshot(&self, name: &str) {
         // Software rendering can show the previous frame for a moment.
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let png = self.client.screenshot().await.expect("screenshot");
+        let png = tokio::time::timeout(Duration::from_secs(20), self.client.screenshot())
+            .await
+            .unwrap_or_else(|_| panic!("the screenshot {name} took over 20 s"))
+            .expect("screenshot");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
