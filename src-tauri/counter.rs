@@ -170,7 +170,7 @@ impl Counter {
             user_id,
             pos_external_id: DEMO_POS.into(),
             currency,
-            order_ttl: Duration::from_secs(settings.order_ttl_secs.max(30)),
+            order_ttl: settings.order_ttl(),
             notification_url: Some(ipn.url()),
             schedule: PollSchedule::default(),
         };
@@ -231,7 +231,7 @@ impl Counter {
             user_id: account.user_id,
             pos_external_id: pos_external_id.clone(),
             currency: site.currency(),
-            order_ttl: Duration::from_secs(settings.order_ttl_secs.max(30)),
+            order_ttl: settings.order_ttl(),
             notification_url,
             schedule: PollSchedule::default(),
         };

@@ -83,6 +83,16 @@ pub enum SettingsError {
 impl Settings {
     pub const FILE: &'static str = "settings.json";
 
+    /// The order lifetimes the app accepts, in seconds: one minute to an hour.
+    pub const ORDER_TTL_SECS: std::ops::RangeInclusive<u64> = 60..=3600;
+
+    /// How long an order stays payable, brought within `ORDER_TTL_SECS` when the file was
+    /// edited by hand (the start-up recovery counts on orders living an hour at most).
+    pub fn order_ttl(&self) -> std::time::Duration {
+        let range = Self::ORDER_TTL_SECS;
+        std::time::Duration::from_secs(self.order_ttl_secs.clamp(*range.start(), *range.end()))
+    }
+
     /// The settings in `dir`, or the defaults when there are none yet.
     pub fn load(dir: &Path) -> Result<Settings, SettingsError> {
         let path = dir.join(Self::FILE);
@@ -112,5 +122,24 @@ impl Settings {
         let text = serde_json::to_string_pretty(self).expect("settings always serialize");
         std::fs::write(&tmp, text).map_err(fail)?;
         std::fs::rename(&tmp, &path).map_err(fail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_lifetime_edited_by_hand_is_kept_within_an_hour() {
+        let dir = tempfile::tempdir().unwrap();
+        for (written, used) in [(86_400, 3600), (5, 60), (900, 900)] {
+            std::fs::write(
+                dir.path().join(Settings::FILE),
+                format!("{{\"orderTtlSecs\": {written}}}"),
+            )
+            .unwrap();
+            let settings = Settings::load(dir.path()).unwrap();
+            assert_eq!(settings.order_ttl(), std::time::Duration::from_secs(used), "{written}");
+        }
     }
 }

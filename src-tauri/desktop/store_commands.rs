@@ -170,7 +170,7 @@ pub fn save_settings(state: State<'_, AppState>, change: SettingsChange) -> Resu
                 format!("{:?} is not an http(s) address", change.api_base_url),
             )
         })?;
-    if !(60..=3600).contains(&change.order_ttl_secs) {
+    if !Settings::ORDER_TTL_SECS.contains(&change.order_ttl_secs) {
         return Err(CommandError::new(
             "settings",
             "the order lifetime must be between 60 and 3600 seconds",

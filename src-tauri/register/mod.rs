@@ -300,7 +300,8 @@ impl Register {
             SaleState::Expiring,
         ])?;
         // A finished sale is in its late window for `late_for` after its expiry, which is at most
-        // an order's longest lifetime (an hour) after its last change: older ones are not read.
+        // an order's longest lifetime (an hour, `Settings::ORDER_TTL_SECS`) after its last
+        // change: older ones are not read.
         let late_for = chrono::Duration::from_std(self.inner.config.schedule.late_for).unwrap_or_default();
         let since = self.now() - late_for - chrono::Duration::hours(2);
         sales.extend(journal.changed_since(&[SaleState::Cancelled, SaleState::Expired], since)?);

@@ -158,6 +158,21 @@ async fn creating(r: &Register, sale: &Sale) -> Next {
         Ok(_) => {}
         Err(e) => return Next::Trouble(e),
     }
+    // Left here by a crash longer ago than an order lives (the register stayed off): the
+    // customer has gone, so nothing is sent now, and the sale ends as expired (any order that
+    // did reach the POS is withdrawn on the way).
+    let ttl = chrono::Duration::from_std(r.config().order_ttl).unwrap_or_default();
+    if r.now() >= sale.created_at + ttl {
+        return go(
+            r,
+            sale,
+            &[SaleState::Creating],
+            SaleState::Expiring,
+            "never sent, and older than an order's lifetime",
+            SaleUpdate::default(),
+            Progress::Cancelling,
+        );
+    }
     match r.create_order(sale).await {
         Ok(_) => Next::Now,
         Err(e) if e.is_uncertain() => Next::Trouble(e),

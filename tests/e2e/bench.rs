@@ -9,8 +9,8 @@
 //! - time to "Paid" on screen: the sandbox records the customer's payment, the page shows
 //!   it; polling alone (the sandbox's notifications lost) and with the notification cue; and
 //!   the charge: click to the order's arrival at the sandbox;
-//! - memory (PSS of the app and its WebKit processes): idle, after 100 and 200 sales, and an empty
-//!   Tauri window built the same way.
+//! - memory (PSS and USS of the app and its WebKit processes): idle, after 100 and 200 sales,
+//!   and an empty Tauri window built the same way.
 
 use std::io::Write;
 use std::path::Path;
@@ -103,24 +103,74 @@ fn tree(pid: u32) -> Vec<u32> {
     out
 }
 
-/// Proportional set size of `pid` and its children, in MiB, with each process's share.
-fn pss(pid: u32) -> (f64, Vec<(String, f64)>) {
-    let mut parts = Vec::new();
-    for p in tree(pid) {
-        let kb: f64 = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.strip_prefix("Pss:"))
-            .filter_map(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
-            .sum();
-        let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
-        parts.push((name.trim().to_owned(), kb / 1024.0));
-    }
-    (parts.iter().map(|(_, mb)| mb).sum(), parts)
+/// Memory of a process tree in MiB: proportional (PSS: shared pages split among the processes
+/// mapping them) and unique (USS: pages no other process maps), with each process's PSS.
+struct Memory {
+    pss: f64,
+    uss: f64,
+    parts: Vec<(String, f64)>,
 }
 
-/// Starts `exe` with no WebDriver, waits `settle`, and measures its PSS.
-fn pss_alone(exe: &str, home: &Path, settle: Duration) -> (f64, Vec<(String, f64)>) {
+fn memory(pid: u32) -> Memory {
+    let mut m = Memory {
+        pss: 0.0,
+        uss: 0.0,
+        parts: Vec::new(),
+    };
+    for p in tree(pid) {
+        let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
+        let kb = |field: &str| -> f64 {
+            rollup
+                .lines()
+                .filter_map(|l| l.strip_prefix(field))
+                .filter_map(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
+                .sum()
+        };
+        let (pss, uss) = (
+            kb("Pss:") / 1024.0,
+            (kb("Private_Clean:") + kb("Private_Dirty:")) / 1024.0,
+        );
+        let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        m.pss += pss;
+        m.uss += uss;
+        m.parts.push((name.trim().to_owned(), pss));
+    }
+    m
+}
+
+impl Memory {
+    fn parts(&self) -> String {
+        self.parts
+            .iter()
+            .map(|(n, mb)| format!("{n} {mb:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Waits until no WebKit web process is left (a window closed a moment ago shares the
+/// library's pages, which would lower the next one's PSS).
+fn no_webkit_left() {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let webkit = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .any(|p| {
+                std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.starts_with("WebKitWebProces"))
+            });
+        if !webkit {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("a WebKit web process is still running after 20 s");
+}
+
+/// Starts `exe` alone (no WebDriver, no other window), waits `settle`, and measures it.
+fn memory_alone(exe: &str, home: &Path, settle: Duration) -> Memory {
+    no_webkit_left();
     let mut child = std::process::Command::new(exe)
         .env("QR_CASHIER_HOME", home)
         .env("QR_CASHIER_LOG", "warn")
@@ -129,10 +179,16 @@ fn pss_alone(exe: &str, home: &Path, settle: Duration) -> (f64, Vec<(String, f64
         .spawn()
         .unwrap();
     std::thread::sleep(settle);
-    let measured = pss(child.id());
+    let measured = memory(child.id());
     let _ = child.kill();
     let _ = child.wait();
     measured
+}
+
+/// The run with the median PSS of `runs`.
+fn median_run(mut runs: Vec<Memory>) -> Memory {
+    runs.sort_by(|a, b| a.pss.total_cmp(&b.pss));
+    runs.swap_remove(runs.len() / 2)
 }
 
 // ---------- the journal, filled ----------
@@ -394,15 +450,15 @@ async fn bench_the_window() {
     cue.english().await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let app_pid = pid_of(Path::new(&exe));
-    let (idle_driven, idle_parts) = pss(app_pid);
+    let idle_driven = memory(app_pid);
     let mut with_cue = sell(&cue, 100, 200..1500).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let (after_100, after_100_parts) = pss(app_pid);
+    let after_100 = memory(app_pid);
     let more = sell(&cue, 100, 200..1500).await;
     with_cue.to_paid_ms.extend(more.to_paid_ms);
     with_cue.charge_ms.extend(more.charge_ms);
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let (after_200, after_200_parts) = pss(app_pid);
+    let after_200 = memory(app_pid);
     cue.stop().await;
 
     say("| payment recorded by the sandbox → \"Paid\" on the page | sales | median ms | p95 ms | max ms |".into());
@@ -420,43 +476,42 @@ async fn bench_the_window() {
     say(row("click on Charge (journal written, then the order sent)", &charges));
     say(String::new());
 
-    // Memory: the app and the empty window started alike, with no WebDriver.
+    // Memory: the app and the empty window started alike, alone, three times in turn.
     let home = Home::fresh();
-    let (app_idle, app_parts) = pss_alone(&exe, home.path(), Duration::from_secs(8));
-    let (empty_idle, empty_parts) = pss_alone(&empty, home.path(), Duration::from_secs(8));
-    let parts = |p: &[(String, f64)]| {
-        p.iter()
-            .map(|(n, mb)| format!("{n} {mb:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    say("| memory (PSS, MiB: the process and its WebKit processes) | MiB | of which |".into());
-    say("|---|---|---|".into());
+    let settle = Duration::from_secs(8);
+    let (mut apps, mut empties) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        apps.push(memory_alone(&exe, home.path(), settle));
+        empties.push(memory_alone(&empty, home.path(), settle));
+    }
+    let (app, empty) = (median_run(apps), median_run(empties));
+    say("| memory (MiB: the process and its WebKit processes; median of 3 runs) | PSS | USS | PSS of each |".into());
+    say("|---|---|---|---|".into());
+    let line = |what: &str, m: &Memory| format!("| {what} | {:.0} | {:.0} | {} |", m.pss, m.uss, m.parts());
+    say(line(
+        "an empty Tauri window, built the same way, 8 s after start",
+        &empty,
+    ));
+    say(line("the app (demo), 8 s after start", &app));
     say(format!(
-        "| an empty Tauri window, built the same way, 8 s after start | {empty_idle:.0} | {} |",
-        parts(&empty_parts)
+        "| the app over the empty window | {:+.0} | {:+.0} | |",
+        app.pss - empty.pss,
+        app.uss - empty.uss
+    ));
+    say(line("the app under WebDriver, idle before selling", &idle_driven));
+    say(format!(
+        "| the same app after 100 sales | {:.0} | {:.0} | {}; PSS {:+.1} since idle |",
+        after_100.pss,
+        after_100.uss,
+        after_100.parts(),
+        after_100.pss - idle_driven.pss
     ));
     say(format!(
-        "| the app (demo), 8 s after start | {app_idle:.0} | {} |",
-        parts(&app_parts)
-    ));
-    say(format!(
-        "| the app over the empty window | {:+.0} | |",
-        app_idle - empty_idle
-    ));
-    say(format!(
-        "| the app under WebDriver, idle before selling | {idle_driven:.0} | {} |",
-        parts(&idle_parts)
-    ));
-    say(format!(
-        "| the same app after 100 sales | {after_100:.0} | {}; {:+.1} since idle |",
-        parts(&after_100_parts),
-        after_100 - idle_driven
-    ));
-    say(format!(
-        "| the same app after 200 sales | {after_200:.0} | {}; {:+.1} over the second 100 |",
-        parts(&after_200_parts),
-        after_200 - after_100
+        "| the same app after 200 sales | {:.0} | {:.0} | {}; PSS {:+.1} over the second 100 |",
+        after_200.pss,
+        after_200.uss,
+        after_200.parts(),
+        after_200.pss - after_100.pss
     ));
 
     let out = env("BENCH_OUT");

@@ -476,3 +476,93 @@ async fn reconciliation_lists_paid_orders_on_this_pos_that_the_journal_never_rec
             .collect();
     assert!(!searched.is_empty(), "the day's orders were searched by date");
 }
+
+/// The register of `k` started again on the same journal (as after a crash), with its events.
+fn restart(k: &mut Counter) {
+    k.register = Register::new(
+        k.register.client().clone(),
+        k.register.journal().clone(),
+        k.register.config().clone(),
+        k.sb.clock(),
+    );
+    k.events = k.register.subscribe();
+}
+
+/// A sale of one peso in `creating`, begun `minutes_ago` by the sandbox's clock.
+fn begun(k: &Counter, minutes_ago: i64) -> qr_cashier::sale::Sale {
+    let checked = cart("100", 1).check(Currency::Ars).unwrap();
+    let at = k.sb.world().now() - chrono::Duration::minutes(minutes_ago);
+    k.register
+        .journal()
+        .begin_sale(&k.register.config().pos_external_id, 1, &checked, at)
+        .unwrap()
+}
+
+/// A restart resumes every open sale, and the finished ones still in their late-payment
+/// window (15 minutes after their order's expiry here), reading no older ones.
+#[tokio::test]
+async fn a_restart_resumes_open_sales_and_those_still_in_their_late_window() {
+    let mut k = counter().await;
+    let now = k.sb.world().now();
+    let minutes = |m: i64| now - chrono::Duration::minutes(m);
+    let finished = |k: &Counter, state: SaleState, changed: i64, expired: i64| {
+        let sale = begun(k, changed + 1);
+        let update = qr_cashier::sale::journal::SaleUpdate {
+            expires_at: Some(minutes(expired)),
+            ..Default::default()
+        };
+        k.register
+            .journal()
+            .transition(sale.id, &[SaleState::Creating], state, "test", update, minutes(changed))
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    // Cancelled 10 minutes ago, its order would have expired 5 minutes ago: in the window.
+    let recent = finished(&k, SaleState::Cancelled, 10, 5);
+    // Cancelled 70 minutes ago with an hour-long order that expired 10 minutes ago: changed
+    // long before the window's 15 minutes, and still in it.
+    let long_order = finished(&k, SaleState::Cancelled, 70, 10);
+    // Expired 20 minutes ago, cancelled 3 hours ago: out of the window.
+    let expired = finished(&k, SaleState::Expired, 20, 20);
+    let old = finished(&k, SaleState::Cancelled, 180, 175);
+    // Begun a minute ago and not yet sent when the register stopped.
+    let open = begun(&k, 1).id;
+
+    restart(&mut k);
+    assert_eq!(k.register.recover().unwrap(), 3);
+    let mut watched = k.register.watched();
+    watched.sort();
+    assert_eq!(watched, vec![recent, long_order, open]);
+    assert!(!watched.contains(&expired) && !watched.contains(&old));
+    // The open one is sent and waits for its customer.
+    k.until_state(SaleState::Waiting).await;
+}
+
+/// A sale left in `creating` by a crash two days ago (the register stayed off) is not sent on
+/// restart: its customer has gone. It ends expired and no order reaches the POS.
+#[tokio::test]
+async fn a_sale_left_unsent_longer_than_an_order_lives_is_not_sent_on_restart() {
+    let mut k = counter().await;
+    let stale = begun(&k, 2 * 24 * 60).id;
+    restart(&mut k);
+    assert_eq!(k.register.recover().unwrap(), 1);
+    let end = k.until_state(SaleState::Expired).await;
+    assert_eq!(end.sale_id, stale);
+    assert!(k.pos_is_empty());
+    let sent: Vec<_> =
+        k.sb.requests()
+            .into_iter()
+            .filter(|r| r.route == "create_order")
+            .collect();
+    assert!(sent.is_empty(), "an order was sent: {sent:?}");
+    let steps: Vec<_> = k
+        .register
+        .journal()
+        .changes(stale)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.state)
+        .collect();
+    assert_eq!(steps, [SaleState::Creating, SaleState::Expiring, SaleState::Expired]);
+}
