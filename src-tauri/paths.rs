@@ -11,7 +11,7 @@ pub struct AppPaths {
     pub logs: PathBuf,
 }
 
-const APP_ID: &str = "com.qrcashier.app";
+const APP_ID: &str = "com.qrcashier.desktop";
 
 impl AppPaths {
     pub fn under(home: PathBuf) -> Self {

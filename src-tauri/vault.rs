@@ -5,7 +5,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-const SERVICE: &str = "com.qrcashier.app";
+const SERVICE: &str = "com.qrcashier.desktop";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
 #[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
