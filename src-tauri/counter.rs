@@ -110,6 +110,11 @@ fn journal_at(path: PathBuf) -> Result<Arc<Journal>, StartError> {
 }
 
 impl Counter {
+    /// The demo's own journal.
+    pub fn demo_journal(paths: &AppPaths) -> PathBuf {
+        paths.data.join("demo").join("journal.sqlite3")
+    }
+
     /// Demo mode: a sandbox on loopback with a demo store, POS and products; its own journal.
     pub async fn start_demo(paths: &AppPaths, settings: &Settings) -> Result<Counter, StartError> {
         let site: Site = settings.demo_site.parse().unwrap_or(Site::Argentina);
@@ -149,7 +154,7 @@ impl Counter {
                 category: None,
             })
             .await?;
-        let journal = journal_at(paths.data.join("demo").join("journal.sqlite3"))?;
+        let journal = journal_at(Self::demo_journal(paths))?;
         abandon_earlier_demo_sales(&journal)?;
         let currency = site.currency();
         if journal.product_count()? == 0 {

@@ -13,8 +13,9 @@ use tauri::{Builder, Manager, Runtime};
 pub use commands::{AppInfo, UiEvent};
 pub use error::CommandError;
 
-use crate::counter::Counter;
+use crate::counter::{Counter, StartError};
 pub use crate::paths::AppPaths;
+use crate::sale::{Journal, JournalError};
 use crate::settings::Settings;
 use crate::vault::Vault;
 
@@ -145,6 +146,22 @@ pub async fn start_counter(paths: &AppPaths, settings: &Settings) -> (Counter, O
     }
     match Counter::start_demo(paths, settings).await {
         Ok(c) => (c, notice),
+        // The demo's journal holds no real money: a damaged one is kept aside for support and
+        // the demo starts a new one, rather than leave the counter closed.
+        Err(StartError::Journal(JournalError::Corrupt(detail))) => {
+            let file = Counter::demo_journal(paths);
+            let kept = Journal::set_aside(&file, chrono::Utc::now())
+                .unwrap_or_else(|e| panic!("the demo's damaged journal could not be set aside: {e}"));
+            tracing::error!(%detail, kept = %kept.display(), "the demo's journal is damaged: set aside");
+            let damaged = format!(
+                "the demo's sales journal was damaged ({detail}): it is kept as {} for support, and the demo started a new one",
+                kept.display()
+            );
+            match Counter::start_demo(paths, settings).await {
+                Ok(c) => (c, Some(notice.map_or(damaged.clone(), |n| format!("{n} · {damaged}")))),
+                Err(e) => panic!("the demo could not start: {e}"),
+            }
+        }
         Err(e) => panic!("the demo could not start: {e}"),
     }
 }

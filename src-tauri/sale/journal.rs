@@ -170,6 +170,22 @@ impl Journal {
         Ok(journal)
     }
 
+    /// Moves a journal file that cannot be used out of the way, with its write-ahead log (which
+    /// may hold committed sales), to `<name>.damaged-<UTC time>`, for support to look at.
+    /// Returns where it went.
+    pub fn set_aside(path: &Path, now: DateTime<Utc>) -> std::io::Result<PathBuf> {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("journal.sqlite3");
+        let kept = path.with_file_name(format!("{name}.damaged-{}", now.format("%Y%m%dT%H%M%SZ")));
+        for suffix in ["-wal", "-shm"] {
+            let from = PathBuf::from(format!("{}{suffix}", path.display()));
+            if from.exists() {
+                std::fs::rename(&from, format!("{}{suffix}", kept.display()))?;
+            }
+        }
+        std::fs::rename(path, &kept)?;
+        Ok(kept)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -578,5 +594,29 @@ mod tests {
             "{:?}",
             Journal::open(&path).err()
         );
+    }
+
+    #[test]
+    fn a_journal_set_aside_keeps_its_sales_and_leaves_room_for_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite3");
+        let j = Journal::open(&path).unwrap();
+        let sale = j.begin_sale("CAJA1", 1, &cart(), Utc::now()).unwrap();
+        // Still open: the sale may be only in the write-ahead log, which moves along.
+        let at = "2026-11-25T10:00:00Z".parse().unwrap();
+        let kept = Journal::set_aside(&path, at).unwrap();
+        assert_eq!(kept, dir.path().join("journal.sqlite3.damaged-20261125T100000Z"));
+        drop(j);
+        assert!(!path.exists());
+        let reopened = Journal::open(&kept).unwrap();
+        assert_eq!(
+            reopened.get(sale.id).unwrap().external_reference,
+            sale.external_reference
+        );
+        assert!(Journal::open(&path)
+            .unwrap()
+            .in_states(&SaleState::ALL)
+            .unwrap()
+            .is_empty());
     }
 }

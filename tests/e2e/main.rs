@@ -6,7 +6,7 @@ mod installed;
 mod qr;
 mod support;
 
-use support::{App, ENTER};
+use support::{App, Home, ENTER};
 
 #[tokio::test]
 async fn window_shows_the_version_from_rust_and_the_event_from_the_background_task() {
@@ -568,5 +568,40 @@ async fn each_window_reaches_only_the_commands_it_was_granted() {
             "the customer display could call {cmd}: {answer}"
         );
     }
+    app.stop().await;
+}
+
+/// Damage inside the demo's journal (a page of a good file overwritten, as a failing disk does)
+/// found at the start: the file is kept aside as it was, for support, the cashier is told
+/// where, and the demo sells on a new journal.
+#[tokio::test]
+async fn a_damaged_demo_journal_is_kept_aside_and_the_counter_opens() {
+    let home = Home::fresh();
+    support::fill_journal(home.path(), 3000, 30);
+    let file = home.path().join("data/demo/journal.sqlite3");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let page = 4096;
+    let middle = bytes.len() / page / 2 * page;
+    bytes[middle..middle + page].fill(0x42);
+    std::fs::write(&file, &bytes).unwrap();
+
+    let app = App::launch(env!("CARGO_BIN_EXE_qr-cashier"), home, &[]).await;
+    app.english().await;
+    let notice = app
+        .wait_text("notice", |t| t.contains("sales journal was damaged"))
+        .await;
+    let kept = notice
+        .split("kept as ")
+        .nth(1)
+        .and_then(|rest| rest.split(" for support").next())
+        .unwrap_or_else(|| panic!("the notice names the kept file: {notice}"));
+    assert_eq!(
+        std::fs::read(kept).unwrap(),
+        bytes,
+        "the damaged journal is kept as it was"
+    );
+    app.charge_the_demo_yerba().await;
+    app.click("phone-pay").await;
+    app.wait_attr("pay-screen", "data-state", "paid").await;
     app.stop().await;
 }

@@ -260,3 +260,58 @@ impl App {
         home
     }
 }
+
+/// Fills the demo journal under `home` with `count` finished sales spread over the last `days`
+/// days, oldest first as a register writes them (7 in 10 paid, 2 cancelled, 1 expired), each
+/// with its two state changes.
+pub fn fill_journal(home: &std::path::Path, count: u64, days: u64) {
+    let paths = qr_cashier::paths::AppPaths::under(home.to_path_buf());
+    let file = paths.data.join("demo").join("journal.sqlite3");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let journal = qr_cashier::sale::Journal::open(&file).unwrap();
+    let cart = qr_cashier::sale::Cart {
+        lines: vec![qr_cashier::sale::CartLine {
+            sku: Some("7790387000011".into()),
+            title: "Yerba mate 1 kg".into(),
+            description: None,
+            unit_price: qr_cashier::money::parse_amount("3500").unwrap(),
+            quantity: 1,
+        }],
+    };
+    let model = journal
+        .begin_sale(
+            "CAJA1",
+            1,
+            &cart.check(qr_cashier::money::Currency::Ars).unwrap(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let span = (days * 86_400) as f64 / count as f64;
+    journal
+        .with_transaction(|tx| {
+            tx.execute("DELETE FROM sale_changes", [])?;
+            tx.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+                 INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total,
+                     lines, state, paid_amount, merchant_order_ids, payment_ids, created_at, updated_at)
+                 SELECT 'QRC-CAJA1-BENCH-' || i, m.pos_external_id, m.user_id, m.currency, m.total,
+                     m.lines,
+                     CASE WHEN i % 10 < 7 THEN 'paid' WHEN i % 10 < 9 THEN 'cancelled' ELSE 'expired' END,
+                     CASE WHEN i % 10 < 7 THEN m.total END,
+                     '[' || (1000000 + i) || ']', CASE WHEN i % 10 < 7 THEN '[' || (2000000 + i) || ']' ELSE '[]' END,
+                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || CAST((?1 - i) * ?2 AS INTEGER) || ' seconds'),
+                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || CAST((?1 - i) * ?2 AS INTEGER) || ' seconds')
+                 FROM n, (SELECT * FROM sales WHERE id = ?3) AS m",
+                rusqlite::params![count as i64, span, model.id],
+            )?;
+            tx.execute("DELETE FROM sales WHERE id = ?1", [model.id])?;
+            tx.execute(
+                "INSERT INTO sale_changes (sale_id, at, state, detail)
+                 SELECT id, created_at, 'waiting', 'order created' FROM sales
+                 UNION ALL SELECT id, updated_at, state, 'bench' FROM sales",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+}
