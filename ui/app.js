@@ -15,6 +15,7 @@ const state = {
   sale: null,         // the sale on screen: {id, state, total, expiresAt}
   progress: null,     // the last progress for it
   qr: null,
+  notice: [],         // the notice line's parts: functions that word them in the page's language
 };
 
 // ---------- start ----------
@@ -31,10 +32,7 @@ async function start() {
   $("station").textContent = [info.storeName, info.posName].filter(Boolean).join(" · ");
   $("mode").hidden = info.mode !== "demo";
   $("phone").hidden = info.mode !== "demo";
-  if (info.notice) {
-    $("notice").textContent = info.notice;
-    $("notice").hidden = false;
-  }
+  showNotice(...info.notices.map((n) => () => noticeText(n)));
 
   const channel = new Channel();
   channel.onmessage = onEvent;
@@ -60,11 +58,23 @@ async function loadQr() {
     $("qr").src = state.qr;
     $("qr-idle").src = state.qr;
   } catch (e) {
-    showNotice(I18N.error(e));
+    showNotice(() => I18N.error(e));
   }
 }
 
-function showNotice(text) {
+/** A notice from Rust (`{ kind, detail }`) in the cashier's language. */
+function noticeText(notice) {
+  return t(`notice.${notice.kind}`, { detail: notice.detail });
+}
+
+/** Shows the notice line; each part is a function, so a language switch words it again. */
+function showNotice(...parts) {
+  state.notice = parts;
+  renderNotice();
+}
+
+function renderNotice() {
+  const text = state.notice.map((part) => part()).join(" · ");
   $("notice").textContent = text;
   $("notice").hidden = !text;
 }
@@ -79,7 +89,7 @@ function onEvent(event) {
     return;
   }
   if (event.type === "notice") {
-    showNotice(t(`notice.${event.kind}`, { detail: event.detail }));
+    showNotice(() => noticeText(event));
     return;
   }
   if (event.type !== "sale") return;
@@ -465,7 +475,7 @@ function wire() {
   $("check").addEventListener("click", () => state.sale && invoke("check_now", { saleId: state.sale.id }));
   $("new-sale").addEventListener("click", newSale);
   $("late").addEventListener("click", () => ($("late").hidden = true));
-  $("customer-display").addEventListener("click", () => invoke("open_customer_display").catch((e) => showNotice(I18N.error(e))));
+  $("customer-display").addEventListener("click", () => invoke("open_customer_display").catch((e) => showNotice(() => I18N.error(e))));
   for (const b of document.querySelectorAll("#phone button")) b.addEventListener("click", () => customer(b.dataset.action));
   $("language").addEventListener("change", () => {
     I18N.pick($("language").value);
@@ -473,6 +483,7 @@ function wire() {
     I18N.apply(document);
     renderCart();
     if (state.sale) renderPay();
+    renderNotice();
     if ($("link").dataset.state === "ok") $("link").textContent = t("link.connected");
   });
   document.addEventListener("keydown", onKey);
@@ -638,7 +649,7 @@ const settingsDialog = {
     const a = status.account;
     $("account-status").textContent = a
       ? t("settings.account_line", { nickname: a.nickname || a.userId, site: a.siteId, currency: "", kind: t(status.testToken ? "settings.kind_test" : "settings.kind_prod") }).replace(" ·  · ", " · ")
-      : status.keyringError || t("settings.no_account");
+      : status.keyringError ? noticeText(status.keyringError) : t("settings.no_account");
     $("setup-panel").hidden = !a;
     $("switch-live").disabled = !a || !status.posExternalId;
     $("switch-demo").hidden = status.mode !== "live";

@@ -27,8 +27,8 @@ pub struct AppInfo {
     pub store_name: String,
     pub pos_name: String,
     pub language: Option<String>,
-    /// Something the cashier should know about how the app started (keyring missing, ...).
-    pub notice: Option<String>,
+    /// What the cashier should know about how the app started (keyring missing, ...).
+    pub notices: Vec<Notice>,
     /// Demo mode's sandbox, for support and tests.
     pub sandbox_url: Option<String>,
 }
@@ -69,14 +69,40 @@ pub struct UiSale {
     pub last_error: Option<String>,
 }
 
+/// Something the cashier must know that is not a sale. The page words it in the cashier's
+/// language (`notice.<kind>`), with `detail` (an error, a file) inside.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+impl Notice {
+    pub fn new(kind: &'static str, detail: impl Into<String>) -> Self {
+        Notice {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// The keyring's trouble, as the cashier is told of it.
+    pub fn of_keyring(e: &crate::vault::VaultError) -> Self {
+        match e {
+            crate::vault::VaultError::Unavailable(d) => Notice::new("keyring_unavailable", d.clone()),
+            crate::vault::VaultError::Refused(d) => Notice::new("keyring_refused", d.clone()),
+        }
+    }
+}
+
 /// What the page receives on its event channel.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum UiEvent {
     /// The core is listening: sent first on every new subscription.
-    Ready { at: String },
-    /// Something the cashier must know that is not a sale: `kind` names it for the page.
-    Notice { kind: &'static str, detail: String },
+    Ready {
+        at: String,
+    },
+    Notice(Notice),
     #[serde(rename_all = "camelCase")]
     Sale {
         sale_id: SaleId,
@@ -173,7 +199,7 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
         store_name: c.station.store_name.clone(),
         pos_name: c.station.pos_name.clone(),
         language: state.settings().language,
-        notice: state.notice(),
+        notices: state.notices(),
         sandbox_url: c.sandbox.as_ref().map(|s| s.base_url().to_owned()),
     }
 }
@@ -194,10 +220,10 @@ pub fn subscribe(state: State<'_, AppState>, on_event: Channel<UiEvent>) {
             std::thread::sleep(JOURNAL_CHECK_DELAY);
             if let Err(e) = journal.check() {
                 tracing::error!(error = %e, path = %journal.path().display(), "the journal check failed");
-                let _ = to_page.send(UiEvent::Notice {
-                    kind: "journal_damaged",
-                    detail: journal.path().display().to_string(),
-                });
+                let _ = to_page.send(UiEvent::Notice(Notice::new(
+                    "journal_damaged",
+                    journal.path().display().to_string(),
+                )));
             }
         });
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tauri::{Builder, Manager, Runtime};
 
-pub use commands::{AppInfo, UiEvent};
+pub use commands::{AppInfo, Notice, UiEvent};
 pub use error::CommandError;
 
 use crate::counter::{Counter, StartError};
@@ -24,17 +24,17 @@ pub struct AppState {
     pub paths: AppPaths,
     pub vault: Vault,
     settings: RwLock<Settings>,
-    notice: RwLock<Option<String>>,
+    notices: RwLock<Vec<Notice>>,
     counter: RwLock<Arc<Counter>>,
 }
 
 impl AppState {
-    pub fn new(paths: AppPaths, settings: Settings, counter: Counter, notice: Option<String>) -> Self {
+    pub fn new(paths: AppPaths, settings: Settings, counter: Counter, notices: Vec<Notice>) -> Self {
         AppState {
             vault: vault_for(&paths),
             paths,
             settings: RwLock::new(settings),
-            notice: RwLock::new(notice),
+            notices: RwLock::new(notices),
             counter: RwLock::new(Arc::new(counter)),
         }
     }
@@ -47,8 +47,8 @@ impl AppState {
         self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    pub fn notice(&self) -> Option<String> {
-        self.notice.read().unwrap_or_else(|e| e.into_inner()).clone()
+    pub fn notices(&self) -> Vec<Notice> {
+        self.notices.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Changes the settings and writes them to the config folder.
@@ -65,9 +65,9 @@ impl AppState {
     }
 
     /// Puts a new counter in place (demo or account); the page reloads to follow it.
-    pub fn replace_counter(&self, counter: Counter, notice: Option<String>) {
+    pub fn replace_counter(&self, counter: Counter) {
         *self.counter.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(counter);
-        *self.notice.write().unwrap_or_else(|e| e.into_inner()) = notice;
+        self.notices.write().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
@@ -125,7 +125,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
 
 /// Picks the mode: the saved account when the keyring holds a token and the register is set
 /// up, else the demo; says why when it had to fall back.
-pub async fn start_counter(paths: &AppPaths, settings: &Settings) -> (Counter, Option<String>) {
+pub async fn start_counter(paths: &AppPaths, settings: &Settings) -> (Counter, Vec<Notice>) {
     let vault = vault_for(paths);
     // A keyring that does not answer must not keep the counter closed.
     let token = tokio::time::timeout(
@@ -133,19 +133,19 @@ pub async fn start_counter(paths: &AppPaths, settings: &Settings) -> (Counter, O
         tokio::task::spawn_blocking(move || vault.load()),
     )
     .await;
-    let mut notice = None;
+    let mut notices = Vec::new();
     match token {
         Ok(Ok(Ok(Some(token)))) => match Counter::start_live(paths, settings, token).await {
-            Ok(c) => return (c, None),
-            Err(e) => notice = Some(format!("demo mode: the saved account could not start ({e})")),
+            Ok(c) => return (c, notices),
+            Err(e) => notices.push(Notice::new("account_failed", e.to_string())),
         },
         Ok(Ok(Ok(None))) => {}
-        Ok(Ok(Err(e))) => notice = Some(e.to_string()),
-        Ok(Err(e)) => notice = Some(format!("the keyring could not be read: {e}")),
-        Err(_) => notice = Some("the keyring did not answer: demo mode".into()),
+        Ok(Ok(Err(e))) => notices.push(Notice::of_keyring(&e)),
+        Ok(Err(e)) => notices.push(Notice::new("keyring_unavailable", e.to_string())),
+        Err(_) => notices.push(Notice::new("keyring_silent", "")),
     }
     match Counter::start_demo(paths, settings).await {
-        Ok(c) => (c, notice),
+        Ok(c) => (c, notices),
         // The demo's journal holds no real money: a damaged one is kept aside for support and
         // the demo starts a new one, rather than leave the counter closed.
         Err(StartError::Journal(JournalError::Corrupt(detail))) => {
@@ -153,12 +153,9 @@ pub async fn start_counter(paths: &AppPaths, settings: &Settings) -> (Counter, O
             let kept = Journal::set_aside(&file, chrono::Utc::now())
                 .unwrap_or_else(|e| panic!("the demo's damaged journal could not be set aside: {e}"));
             tracing::error!(%detail, kept = %kept.display(), "the demo's journal is damaged: set aside");
-            let damaged = format!(
-                "the demo's sales journal was damaged ({detail}): it is kept as {} for support, and the demo started a new one",
-                kept.display()
-            );
+            notices.push(Notice::new("demo_journal_set_aside", kept.display().to_string()));
             match Counter::start_demo(paths, settings).await {
-                Ok(c) => (c, Some(notice.map_or(damaged.clone(), |n| format!("{n} · {damaged}")))),
+                Ok(c) => (c, notices),
                 Err(e) => panic!("the demo could not start: {e}"),
             }
         }
@@ -179,11 +176,11 @@ pub fn run() {
     if let Ok(site) = std::env::var("QR_CASHIER_DEMO_SITE") {
         settings.demo_site = site;
     }
-    let (counter, notice) = tauri::async_runtime::block_on(start_counter(&paths, &settings));
-    if let Some(n) = &notice {
-        tracing::warn!(notice = %n, "started with a notice");
+    let (counter, notices) = tauri::async_runtime::block_on(start_counter(&paths, &settings));
+    for n in &notices {
+        tracing::warn!(kind = n.kind, detail = %n.detail, "started with a notice");
     }
-    let state = AppState::new(paths, settings, counter, notice);
+    let state = AppState::new(paths, settings, counter, notices);
     let mut builder = tauri::Builder::default();
     // One register per user session: a second start brings the first one forward. With
     // QR_CASHIER_HOME each folder is a register of its own and may run beside another.

@@ -72,7 +72,7 @@ pub struct AccountStatus {
     pub pos_external_id: Option<String>,
     pub pos_name: Option<String>,
     pub store_name: Option<String>,
-    pub keyring_error: Option<String>,
+    pub keyring_error: Option<super::Notice>,
 }
 
 #[tauri::command]
@@ -87,7 +87,7 @@ pub async fn account_status(state: State<'_, AppState>) -> Result<AccountStatus>
             t.map(|t| secrecy::ExposeSecret::expose_secret(&t).starts_with("TEST-")),
             None,
         ),
-        Err(e) => (None, Some(e.to_string())),
+        Err(e) => (None, Some(super::Notice::of_keyring(&e))),
     };
     Ok(AccountStatus {
         mode: counter(&state).mode,
@@ -138,7 +138,7 @@ pub async fn forget_token(state: State<'_, AppState>) -> Result<()> {
         let demo = Counter::start_demo(&state.paths, &settings)
             .await
             .map_err(|e| CommandError::new("start", e.to_string()))?;
-        state.replace_counter(demo, None);
+        state.replace_counter(demo);
     }
     Ok(())
 }
@@ -285,7 +285,7 @@ pub async fn switch_mode(state: State<'_, AppState>, mode: Mode) -> Result<()> {
         }
     };
     let next = next.map_err(|e| CommandError::new("start", e.to_string()))?;
-    state.replace_counter(next, None);
+    state.replace_counter(next);
     Ok(())
 }
 

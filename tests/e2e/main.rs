@@ -605,3 +605,23 @@ async fn a_damaged_demo_journal_is_kept_aside_and_the_counter_opens() {
     app.wait_attr("pay-screen", "data-state", "paid").await;
     app.stop().await;
 }
+
+/// A PC whose keyring cannot be reached (here: no D-Bus session) runs the demo and tells the
+/// cashier why and what to do, in the page's language.
+#[tokio::test]
+async fn without_a_keyring_the_demo_runs_and_says_why() {
+    let app = App::start_with(&[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")]).await;
+    app.choose_language("es").await;
+    app.wait_text("notice", |t| t.starts_with("No hay un llavero del sistema"))
+        .await;
+    app.english().await;
+    let notice = app
+        .wait_text("notice", |t| t.starts_with("No keyring is available"))
+        .await;
+    assert!(notice.contains("gnome-keyring"), "{notice}");
+    assert!(
+        app.find("mode").await.is_displayed().await.unwrap(),
+        "the demo badge shows"
+    );
+    app.stop().await;
+}

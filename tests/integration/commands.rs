@@ -28,7 +28,7 @@ impl Shell {
         };
         // The counter's tasks live on Tauri's own runtime, as in the app.
         let counter = tauri::async_runtime::block_on(Counter::start_demo(&paths, &settings)).unwrap();
-        let state = AppState::new(paths, settings, counter, None);
+        let state = AppState::new(paths, settings, counter, Vec::new());
         let app = desktop::build(mock_builder(), state)
             .build(mock_context(noop_assets()))
             .unwrap();
