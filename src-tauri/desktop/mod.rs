@@ -144,23 +144,34 @@ pub async fn start_counter(paths: &AppPaths, settings: &Settings) -> (Counter, V
         Ok(Err(e)) => notices.push(Notice::new("keyring_unavailable", e.to_string())),
         Err(_) => notices.push(Notice::new("keyring_silent", "")),
     }
-    match Counter::start_demo(paths, settings).await {
-        Ok(c) => (c, notices),
-        // The demo's journal holds no real money: a damaged one is kept aside for support and
-        // the demo starts a new one, rather than leave the counter closed.
+    let counter = start_demo_on_any_journal(paths, settings, &mut notices).await;
+    (counter, notices)
+}
+
+/// The demo holds no real money, so a journal it cannot use does not keep the counter closed:
+/// a damaged one is set aside for support and a new one started; one that cannot be written
+/// (a read-only or full disk, the path taken) gives way to a temporary folder for this session.
+/// The cashier is told either way.
+async fn start_demo_on_any_journal(paths: &AppPaths, settings: &Settings, notices: &mut Vec<Notice>) -> Counter {
+    let mut paths = paths.clone();
+    match Counter::start_demo(&paths, settings).await {
+        Ok(c) => return c,
         Err(StartError::Journal(JournalError::Corrupt(detail))) => {
-            let file = Counter::demo_journal(paths);
-            let kept = Journal::set_aside(&file, chrono::Utc::now())
+            let kept = Journal::set_aside(&Counter::demo_journal(&paths), chrono::Utc::now())
                 .unwrap_or_else(|e| panic!("the demo's damaged journal could not be set aside: {e}"));
             tracing::error!(%detail, kept = %kept.display(), "the demo's journal is damaged: set aside");
             notices.push(Notice::new("demo_journal_set_aside", kept.display().to_string()));
-            match Counter::start_demo(paths, settings).await {
-                Ok(c) => (c, notices),
-                Err(e) => panic!("the demo could not start: {e}"),
-            }
+        }
+        Err(StartError::Journal(e)) => {
+            paths.data = std::env::temp_dir().join(format!("qr-cashier-{}", std::process::id()));
+            tracing::error!(error = %e, temporary = %paths.data.display(), "the demo's journal cannot be used");
+            notices.push(Notice::new("demo_journal_temporary", e.to_string()));
         }
         Err(e) => panic!("the demo could not start: {e}"),
     }
+    Counter::start_demo(&paths, settings)
+        .await
+        .unwrap_or_else(|e| panic!("the demo could not start: {e}"))
 }
 
 /// Starts the desktop app.

@@ -625,3 +625,22 @@ async fn without_a_keyring_the_demo_runs_and_says_why() {
     );
     app.stop().await;
 }
+
+/// A demo journal that cannot be written (here its path is taken by a folder; a read-only or
+/// full disk does the same) gives way to a temporary one for the session: the counter opens,
+/// says so, and sells.
+#[tokio::test]
+async fn a_demo_journal_that_cannot_be_written_gives_way_to_a_temporary_one() {
+    let home = Home::fresh();
+    std::fs::create_dir_all(home.path().join("data/demo/journal.sqlite3")).unwrap();
+    let app = App::launch(env!("CARGO_BIN_EXE_qr-cashier"), home, &[]).await;
+    app.english().await;
+    app.wait_text("notice", |t| {
+        t.starts_with("The demo's sales journal cannot be used") && t.contains("cannot be opened")
+    })
+    .await;
+    app.charge_the_demo_yerba().await;
+    app.click("phone-pay").await;
+    app.wait_attr("pay-screen", "data-state", "paid").await;
+    app.stop().await;
+}
