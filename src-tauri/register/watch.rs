@@ -136,11 +136,24 @@ fn go(
     }
 }
 
+/// Starts withdrawing the order of a sale whose time is over (`expiring`, then `expired`).
+fn expire(r: &Register, sale: &Sale, detail: &str) -> Next {
+    go(
+        r,
+        sale,
+        &[sale.state],
+        SaleState::Expiring,
+        detail,
+        SaleUpdate::default(),
+        Progress::Cancelling,
+    )
+}
+
 /// A sale whose order may or may not be on the POS: search before anything is sent again.
 async fn creating(r: &Register, sale: &Sale) -> Next {
+    let ttl = chrono::Duration::from_std(r.config().order_ttl).unwrap_or_default();
     match search(r, sale).await {
         Ok(v) if v.observed != Observed::NotScanned => {
-            let ttl = chrono::Duration::from_std(r.config().order_ttl).unwrap_or_default();
             let update = SaleUpdate {
                 expires_at: Some(r.now() + ttl),
                 ..seen(&v)
@@ -161,17 +174,8 @@ async fn creating(r: &Register, sale: &Sale) -> Next {
     // Left here by a crash longer ago than an order lives (the register stayed off): the
     // customer has gone, so nothing is sent now, and the sale ends as expired (any order that
     // did reach the POS is withdrawn on the way).
-    let ttl = chrono::Duration::from_std(r.config().order_ttl).unwrap_or_default();
     if r.now() >= sale.created_at + ttl {
-        return go(
-            r,
-            sale,
-            &[SaleState::Creating],
-            SaleState::Expiring,
-            "never sent, and older than an order's lifetime",
-            SaleUpdate::default(),
-            Progress::Cancelling,
-        );
+        return expire(r, sale, "never sent, and older than an order's lifetime");
     }
     match r.create_order(sale).await {
         Ok(_) => Next::Now,
@@ -187,15 +191,7 @@ async fn waiting(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     let now = r.now();
     let expires = sale.expires_at.unwrap_or(now);
     if now >= expires {
-        return go(
-            r,
-            sale,
-            &[SaleState::Waiting],
-            SaleState::Expiring,
-            "order lifetime over",
-            SaleUpdate::default(),
-            Progress::Cancelling,
-        );
+        return expire(r, sale, "order lifetime over");
     }
     let v = match search(r, sale).await {
         Ok(v) => v,

@@ -578,7 +578,7 @@ async fn each_window_reaches_only_the_commands_it_was_granted() {
 async fn a_damaged_demo_journal_is_kept_aside_and_the_counter_opens() {
     let home = Home::fresh();
     support::fill_journal(home.path(), 3000, 30);
-    let file = home.path().join("data/demo/journal.sqlite3");
+    let file = support::demo_journal(home.path());
     let mut bytes = std::fs::read(&file).unwrap();
     let page = 4096;
     let middle = bytes.len() / page / 2 * page;
@@ -632,7 +632,7 @@ async fn without_a_keyring_the_demo_runs_and_says_why() {
 #[tokio::test]
 async fn a_demo_journal_that_cannot_be_written_gives_way_to_a_temporary_one() {
     let home = Home::fresh();
-    std::fs::create_dir_all(home.path().join("data/demo/journal.sqlite3")).unwrap();
+    std::fs::create_dir_all(support::demo_journal(home.path())).unwrap();
     let app = App::launch(env!("CARGO_BIN_EXE_qr-cashier"), home, &[]).await;
     app.english().await;
     app.wait_text("notice", |t| {

@@ -222,13 +222,13 @@ impl App {
         self.wait_attr("pay-screen", "data-state", "waiting").await;
     }
 
-    /// Most tests read English texts.
     /// Opens the settings and waits until its panels stopped moving (the account is known).
     pub async fn open_settings(&self) {
         self.click("open-settings").await;
         self.wait_attr("settings", "data-state", "ready").await;
     }
 
+    /// Most tests read English texts.
     pub async fn english(&self) {
         self.wait_attr("link-status", "data-state", "ok").await;
         self.choose_language("en").await;
@@ -261,14 +261,16 @@ impl App {
     }
 }
 
+/// The demo's journal file of the app on `home`.
+pub fn demo_journal(home: &std::path::Path) -> PathBuf {
+    qr_cashier::counter::Counter::demo_journal(&qr_cashier::paths::AppPaths::under(home.to_path_buf()))
+}
+
 /// Fills the demo journal under `home` with `count` finished sales spread over the last `days`
 /// days, oldest first as a register writes them (7 in 10 paid, 2 cancelled, 1 expired), each
 /// with its two state changes.
 pub fn fill_journal(home: &std::path::Path, count: u64, days: u64) {
-    let paths = qr_cashier::paths::AppPaths::under(home.to_path_buf());
-    let file = paths.data.join("demo").join("journal.sqlite3");
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    let journal = qr_cashier::sale::Journal::open(&file).unwrap();
+    let journal = qr_cashier::sale::Journal::open(&demo_journal(home)).unwrap();
     let cart = qr_cashier::sale::Cart {
         lines: vec![qr_cashier::sale::CartLine {
             sku: Some("7790387000011".into()),
