@@ -1,20 +1,22 @@
 //! The day's records: the sales of a day, one sale's whole story, refunds (journaled before
 //! they are sent, like every step), a CSV of the day, the end-of-day summary, and a
-//! reconciliation of the journal against Mercado Pago.
+//! reconciliation of the journal against Mercado Pago. Money is what Mercado Pago holds for a
+//! sale (`collected`), so a sale paid twice, or paid in part and then cancelled, shows what it
+//! holds beyond its total, and that is what "refund the extra" gives back.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::mercadopago::merchant_orders::{MerchantOrderQuery, PaymentStatus};
+use crate::mercadopago::merchant_orders::MerchantOrderQuery;
 use crate::mercadopago::ApiError;
-use crate::register::{judge, Observed, Register};
+use crate::register::{judge, Register};
 use crate::sale::journal::reference_prefix;
-use crate::sale::{Journal, JournalError, Sale, SaleId, SaleState, StateChange};
+use crate::sale::{Journal, JournalError, Outcome, Sale, SaleId, SaleState, StateChange};
 
 pub const MIGRATION: &str = "CREATE TABLE refunds (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,8 +48,8 @@ pub fn day_span(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 pub struct RefundRecord {
     pub id: i64,
     pub payment_id: u64,
-    #[serde(with = "crate::money::json_amount::option")]
-    pub amount: Option<Decimal>,
+    #[serde(with = "crate::money::json_amount")]
+    pub amount: Decimal,
     pub state: String,
     pub detail: String,
     pub created_at: DateTime<Utc>,
@@ -59,17 +61,31 @@ pub struct SaleStory {
     pub sale: Sale,
     pub changes: Vec<StateChange>,
     pub refunds: Vec<RefundRecord>,
+    /// What the app's refunds gave back.
     #[serde(with = "crate::money::json_amount")]
     pub refunded: Decimal,
+}
+
+/// What the cashier asked to give back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundAsk {
+    /// Everything Mercado Pago holds for the sale.
+    All,
+    /// What it holds beyond the sale's total (a second payment; or all of it, on a sale that
+    /// was cancelled or expired).
+    Extra,
+    Amount(Decimal),
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum RefundError {
-    #[error("only a paid sale can be refunded (this one is {state})")]
-    NotPaid { state: SaleState },
+    #[error("sale {sale_id} is {state}: only a sale that ended with money can be refunded")]
+    NotRefundable { sale_id: SaleId, state: SaleState },
     #[error("the amount to refund must be positive and at most {left} {currency}")]
     BadAmount { left: String, currency: String },
+    #[error("Mercado Pago holds nothing beyond the total of this sale")]
+    NothingExtra,
     #[error("Mercado Pago shows no approved payment for this sale")]
     NoPayment,
 }
@@ -93,7 +109,10 @@ fn refunds_of(journal: &Journal, sale_id: SaleId) -> Result<Vec<RefundRecord>, J
             Ok(RefundRecord {
                 id: r.get(0)?,
                 payment_id: r.get::<_, i64>(1)? as u64,
-                amount: r.get::<_, Option<String>>(2)?.and_then(|a| Decimal::from_str(&a).ok()),
+                amount: r
+                    .get::<_, Option<String>>(2)?
+                    .and_then(|a| Decimal::from_str(&a).ok())
+                    .unwrap_or_default(),
                 state: r.get(3)?,
                 detail: r.get(4)?,
                 created_at: DateTime::parse_from_rfc3339(&r.get::<_, String>(5)?)
@@ -105,133 +124,178 @@ fn refunds_of(journal: &Journal, sale_id: SaleId) -> Result<Vec<RefundRecord>, J
     })
 }
 
-/// What was refunded of a sale, by refunds that Mercado Pago accepted.
-fn refunded(refunds: &[RefundRecord], sale: &Sale) -> Decimal {
-    refunds
-        .iter()
-        .filter(|r| r.state == "done")
-        .map(|r| r.amount.unwrap_or_else(|| sale.paid_amount.unwrap_or(sale.total)))
-        .sum()
+/// What the app's refunds that Mercado Pago accepted gave back.
+fn refunded(refunds: &[RefundRecord]) -> Decimal {
+    refunds.iter().filter(|r| r.state == "done").map(|r| r.amount).sum()
 }
 
 pub fn story(journal: &Journal, sale_id: SaleId) -> Result<SaleStory, JournalError> {
     let sale = journal.get(sale_id)?;
     let refunds = refunds_of(journal, sale_id)?;
-    let refunded = refunded(&refunds, &sale);
     Ok(SaleStory {
         changes: journal.changes(sale_id)?,
+        refunded: refunded(&refunds),
         refunds,
-        refunded,
         sale,
     })
 }
 
-/// Refunds a paid sale, whole (`amount` None) or in part. The refund is journaled with its
-/// idempotency key before it is sent; a retry after a crash or a timeout reuses the key, so
-/// Mercado Pago refunds once.
-pub async fn refund(register: &Register, sale_id: SaleId, amount: Option<Decimal>) -> Result<SaleStory, RecordsError> {
+/// Refunds a sale that ended with money: all of it, what is beyond its total, or an amount.
+/// The amount is worked out from what Mercado Pago holds now and split over the sale's
+/// payments (newest first); each part is journaled with its payment, amount and idempotency key
+/// before it is sent. A part left unanswered (a crash, a timeout) is sent again, as it was,
+/// before anything new is asked, so Mercado Pago refunds each part once. Afterwards the journal
+/// holds what Mercado Pago holds.
+pub async fn refund(register: &Register, sale_id: SaleId, ask: RefundAsk) -> Result<SaleStory, RecordsError> {
     let journal = register.journal();
+    let _turn = register.looking(sale_id).await;
     let sale = journal.get(sale_id)?;
-    if sale.state != SaleState::Paid {
-        return Err(RefundError::NotPaid { state: sale.state }.into());
-    }
-    let before = story(journal, sale_id)?;
-    let paid = sale.paid_amount.unwrap_or(sale.total);
-    let left = paid - before.refunded;
+    let left_over: Vec<RefundRecord> = refunds_of(journal, sale_id)?
+        .into_iter()
+        .filter(|r| r.state == "requested")
+        .collect();
+    let parts = if left_over.is_empty() {
+        plan(register, &sale, ask).await?
+    } else {
+        left_over
+    };
     let c = sale.currency;
-    if let Some(a) = amount {
-        if a <= Decimal::ZERO || a > left || c.check_amount(a).is_err() {
-            return Err(RefundError::BadAmount {
-                left: c.rescale(left).to_string(),
-                currency: c.code().into(),
-            }
-            .into());
-        }
-    } else if left <= Decimal::ZERO {
-        return Err(RefundError::BadAmount {
-            left: "0".into(),
-            currency: c.code().into(),
-        }
-        .into());
-    }
-    let client = register.client();
-    let found = client
-        .search_merchant_orders(&MerchantOrderQuery::by_reference(&sale.external_reference))
-        .await?;
-    let payment_id = found
-        .elements
-        .iter()
-        .flat_map(|m| m.payments.iter())
-        .filter(|p| p.status == PaymentStatus::Approved)
-        .max_by_key(|p| p.transaction_amount.unwrap_or_default())
-        .map(|p| p.id)
-        .ok_or(RefundError::NoPayment)?;
-    // A pending refund of this sale (a crash, a timeout) is sent again with its own key.
-    let pending: Option<(i64, String)> = journal.with_transaction(|tx| {
-        tx.query_row(
-            "SELECT id, idempotency_key FROM refunds WHERE sale_id = ?1 AND state = 'requested' ORDER BY id LIMIT 1",
-            [sale_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-    })?;
-    let now = || Utc::now().to_rfc3339();
-    let (row, key) = match pending {
-        Some(p) => p,
-        None => {
-            let key = format!("refund-{}-{}", sale.external_reference, fastrand::u64(..));
-            let id = journal.with_transaction(|tx| {
-                tx.execute(
-                    "INSERT INTO refunds (sale_id, payment_id, amount, idempotency_key, state, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?5)",
-                    params![sale_id, payment_id as i64, amount.map(|a| a.to_string()), key, now()],
-                )?;
-                Ok(tx.last_insert_rowid())
-            })?;
-            (id, key)
-        }
-    };
-    let outcome = client
-        .refund_payment(payment_id, amount.map(|a| c.rescale(a)), &key)
-        .await;
-    let (state, detail) = match &outcome {
-        Ok(r) => ("done", format!("refund {} accepted", r.id)),
-        // Maybe carried out: it stays requested and goes again with the same key.
-        Err(e) if e.is_uncertain() => ("requested", e.to_string()),
-        Err(e) => ("failed", e.to_string()),
-    };
-    journal.with_transaction(|tx| {
-        tx.execute(
-            "UPDATE refunds SET state = ?1, detail = ?2, updated_at = ?3 WHERE id = ?4",
-            params![state, detail, now(), row],
-        )?;
-        if state == "done" {
-            let what = match amount {
-                Some(a) => format!("refunded {} {c}", c.rescale(a)),
-                None => format!("refunded the rest ({} {c})", c.rescale(left)),
-            };
+    let mut failure = None;
+    for part in &parts {
+        let key: String = journal.with_transaction(|tx| {
+            tx.query_row("SELECT idempotency_key FROM refunds WHERE id = ?1", [part.id], |r| {
+                r.get(0)
+            })
+        })?;
+        let outcome = register
+            .client()
+            .refund_payment(part.payment_id, Some(c.rescale(part.amount)), &key)
+            .await;
+        let (state, detail) = match &outcome {
+            Ok(r) => ("done", format!("refund {} accepted", r.id)),
+            // Maybe carried out: it stays requested and goes again, as it is, with its key.
+            Err(e) if e.is_uncertain() => ("requested", e.to_string()),
+            Err(e) => ("failed", e.to_string()),
+        };
+        let now = Utc::now().to_rfc3339();
+        journal.with_transaction(|tx| {
             tx.execute(
-                "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, 'paid', ?3)",
-                params![sale_id, now(), what],
+                "UPDATE refunds SET state = ?1, detail = ?2, updated_at = ?3 WHERE id = ?4",
+                params![state, detail, now, part.id],
             )?;
+            Ok(())
+        })?;
+        if state == "done" {
+            let what = format!("refunded {} {c} of payment {}", c.rescale(part.amount), part.payment_id);
+            journal.remark(sale_id, &what, register.now())?;
         }
-        Ok(())
-    })?;
-    outcome?;
+        if let Err(e) = outcome {
+            failure.get_or_insert(e);
+        }
+    }
+    // What Mercado Pago holds now, journaled (a look that fails leaves it to the watcher).
+    let sale = journal.get(sale_id)?;
+    match register.verdict(&sale).await {
+        Ok(v) => {
+            register.record_money(&sale, &v)?;
+        }
+        Err(e) => tracing::warn!(sale = sale_id, error = %e, "after the refund, Mercado Pago could not be read"),
+    }
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
     Ok(story(journal, sale_id)?)
 }
 
-/// Count and totals per state for a day.
+/// Works out what to refund from what Mercado Pago holds now, and journals the parts
+/// (`requested`) before any is sent.
+async fn plan(register: &Register, sale: &Sale, ask: RefundAsk) -> Result<Vec<RefundRecord>, RecordsError> {
+    let journal = register.journal();
+    if !sale.state.is_ended() || sale.state == SaleState::Failed {
+        return Err(RefundError::NotRefundable {
+            sale_id: sale.id,
+            state: sale.state,
+        }
+        .into());
+    }
+    let v = register.verdict(sale).await?;
+    let sale = register.record_money(sale, &v)?;
+    let c = sale.currency;
+    let held = v.collected;
+    let bad = || RefundError::BadAmount {
+        left: c.rescale(held).to_string(),
+        currency: c.code().into(),
+    };
+    let amount = match ask {
+        RefundAsk::All => held,
+        RefundAsk::Extra => Outcome::of(sale.state, sale.total, held).extra(),
+        RefundAsk::Amount(a) => {
+            if a <= Decimal::ZERO || a > held || c.check_amount(a).is_err() {
+                return Err(bad().into());
+            }
+            a
+        }
+    };
+    if amount <= Decimal::ZERO {
+        return Err(match (ask, held > Decimal::ZERO) {
+            (RefundAsk::Extra, true) => RefundError::NothingExtra,
+            (_, false) if v.refundable.is_empty() => RefundError::NoPayment,
+            _ => bad(),
+        }
+        .into());
+    }
+    let mut left = amount;
+    let mut parts = Vec::new();
+    for p in &v.refundable {
+        if left <= Decimal::ZERO {
+            break;
+        }
+        let take = p.amount.min(left);
+        parts.push((p.payment_id, take));
+        left -= take;
+    }
+    if left > Decimal::ZERO {
+        return Err(bad().into());
+    }
+    let now = Utc::now().to_rfc3339();
+    let ids = journal.with_transaction(|tx| {
+        let mut ids = Vec::new();
+        for (payment_id, take) in &parts {
+            let key = format!("refund-{}-{}", sale.external_reference, fastrand::u64(..));
+            tx.execute(
+                "INSERT INTO refunds (sale_id, payment_id, amount, idempotency_key, state, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?5)",
+                params![sale.id, *payment_id as i64, take.to_string(), key, now],
+            )?;
+            ids.push(tx.last_insert_rowid());
+        }
+        Ok(ids)
+    })?;
+    Ok(refunds_of(journal, sale.id)?
+        .into_iter()
+        .filter(|r| ids.contains(&r.id))
+        .collect())
+}
+
+/// Count and totals per state for a day, and the money of the day's sales.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DaySummary {
     pub day: NaiveDate,
     pub states: BTreeMap<String, StateTotal>,
     pub late_paid: u64,
+    /// What Mercado Pago holds for the day's sales (net of refunds).
     #[serde(with = "crate::money::json_amount")]
-    pub paid_total: Decimal,
+    pub collected_total: Decimal,
+    /// What the app's refunds gave back.
     #[serde(with = "crate::money::json_amount")]
     pub refunded_total: Decimal,
+    /// Held beyond the sales' totals: paid twice, or paid on a sale that was then cancelled.
+    #[serde(with = "crate::money::json_amount")]
+    pub extra_total: Decimal,
+    /// Sales with more than their total collected, or money on a sale that ended unpaid.
+    pub with_extra: u64,
+    pub pending: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -251,18 +315,25 @@ pub fn summary(journal: &Journal, day: NaiveDate) -> Result<DaySummary, JournalE
         day,
         states: BTreeMap::new(),
         late_paid: 0,
-        paid_total: Decimal::ZERO,
+        collected_total: Decimal::ZERO,
         refunded_total: Decimal::ZERO,
+        extra_total: Decimal::ZERO,
+        with_extra: 0,
+        pending: 0,
     };
     for sale in day_sales(journal, day)? {
         let entry = s.states.entry(sale.state.as_str().to_owned()).or_default();
         entry.count += 1;
         entry.total += sale.total;
-        if sale.state == SaleState::Paid {
-            s.paid_total += sale.paid_amount.unwrap_or(sale.total);
-            s.late_paid += sale.late as u64;
-            s.refunded_total += refunded(&refunds_of(journal, sale.id)?, &sale);
+        s.collected_total += sale.collected;
+        s.late_paid += (sale.late && sale.state == SaleState::Paid) as u64;
+        s.pending += (sale.state == SaleState::Pending) as u64;
+        let extra = sale.outcome().extra();
+        if extra > Decimal::ZERO {
+            s.extra_total += extra;
+            s.with_extra += 1;
         }
+        s.refunded_total += refunded(&refunds_of(journal, sale.id)?);
     }
     Ok(s)
 }
@@ -274,12 +345,14 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
         "sale",
         "time",
         "state",
+        "outcome",
         "late",
         "external_reference",
         "currency",
         "total",
-        "paid",
+        "collected",
         "refunded",
+        "extra",
         "merchant_orders",
         "payments",
         "items",
@@ -294,6 +367,7 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
             .map(|l| format!("{} x {}", l.quantity, l.title))
             .collect::<Vec<_>>()
             .join("; ");
+        let outcome = sale.outcome();
         let _ = w.write_record([
             sale.id.to_string(),
             sale.created_at
@@ -301,12 +375,14 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
             sale.state.to_string(),
+            outcome_word(outcome).to_owned(),
             sale.late.to_string(),
             sale.external_reference.clone(),
             c.code().to_owned(),
             c.rescale(sale.total).to_string(),
-            sale.paid_amount.map(|p| c.rescale(p).to_string()).unwrap_or_default(),
-            c.rescale(refunded(&refunds, &sale)).to_string(),
+            c.rescale(sale.collected).to_string(),
+            c.rescale(refunded(&refunds)).to_string(),
+            c.rescale(outcome.extra()).to_string(),
             join(&sale.merchant_order_ids),
             join(&sale.payment_ids),
             items,
@@ -315,7 +391,18 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
     Ok(String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default())
 }
 
-/// A sale on which the journal and Mercado Pago disagree.
+fn outcome_word(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Open => "open",
+        Outcome::Paid => "paid",
+        Outcome::Extra { .. } => "extra_collected",
+        Outcome::Refunded { .. } => "refunded",
+        Outcome::Ended => "ended",
+        Outcome::Held { .. } => "held_after_end",
+    }
+}
+
+/// What reconciliation found on a sale (or on an order the journal never recorded).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
@@ -325,28 +412,38 @@ pub struct Difference {
     pub external_reference: String,
     pub journal_state: Option<SaleState>,
     #[serde(with = "crate::money::json_amount::option")]
-    pub journal_paid: Option<Decimal>,
+    pub journal_collected: Option<Decimal>,
     #[serde(with = "crate::money::json_amount::option")]
-    pub mercado_pago_paid: Option<Decimal>,
+    pub mercado_pago_collected: Option<Decimal>,
+    /// The amount the finding is about (the extra, what was refunded elsewhere).
+    #[serde(with = "crate::money::json_amount::option")]
+    pub amount: Option<Decimal>,
     pub what: Mismatch,
 }
 
-/// How the journal and Mercado Pago disagree.
+/// How the journal and Mercado Pago disagree, or what money needs the owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]
 pub enum Mismatch {
-    #[error("the journal says paid; Mercado Pago holds no payment for it (refunded elsewhere?)")]
+    #[error("the journal counts money Mercado Pago no longer holds (refunded elsewhere?)")]
     NoPaymentAtMercadoPago,
-    #[error("Mercado Pago holds a payment the journal does not count as paid")]
+    #[error("Mercado Pago holds a payment the journal does not count")]
     PaymentNotCounted,
     #[error("the amounts differ")]
     AmountsDiffer,
+    #[error("Mercado Pago refunded more of this sale than the app asked for")]
+    RefundedElsewhere,
+    #[error("more than the total was collected")]
+    ExtraCollected,
+    #[error("money was collected on a sale that ended unpaid")]
+    HeldAfterEnd,
     #[error("Mercado Pago holds a payment on this register that the journal never recorded")]
     NeverRecorded,
 }
 
-/// Compares every finished sale of the day with Mercado Pago's merchant orders for it, then
-/// lists the day's paid merchant orders of this register's POS that the journal never recorded.
+/// Compares every finished sale of the day with what Mercado Pago holds for it, summed over all
+/// its merchant orders, lists the money beyond the totals, then the day's paid merchant orders
+/// of this register's POS that the journal never recorded. It changes nothing.
 pub async fn reconcile(register: &Register, day: NaiveDate) -> Result<Vec<Difference>, RecordsError> {
     let mut out = reconcile_sales(register, day).await?;
     out.extend(unrecorded_orders(register, day).await?);
@@ -357,44 +454,40 @@ async fn reconcile_sales(register: &Register, day: NaiveDate) -> Result<Vec<Diff
     let journal = register.journal();
     let mut out = Vec::new();
     for sale in day_sales(journal, day)? {
-        if sale.state.is_open() {
+        if !sale.state.is_ended() {
             continue;
         }
-        let found = register
-            .client()
-            .search_merchant_orders(&MerchantOrderQuery::by_reference(&sale.external_reference))
-            .await?;
-        let verdict = judge(&found.elements, &sale.external_reference, Decimal::ZERO, sale.currency);
-        let mp_paid = held_at_mercado_pago(&verdict.observed);
-        let refunds = refunds_of(journal, sale.id)?;
-        let journal_paid =
-            (sale.state == SaleState::Paid).then(|| sale.paid_amount.unwrap_or(sale.total) - refunded(&refunds, &sale));
-        let journal_paid = journal_paid.filter(|p| *p > Decimal::ZERO);
-        let what = match (journal_paid, mp_paid) {
-            (None, None) | (Some(_), Some(_)) if journal_paid == mp_paid => continue,
-            (Some(_), None) => Mismatch::NoPaymentAtMercadoPago,
-            (None, Some(_)) => Mismatch::PaymentNotCounted,
-            _ => Mismatch::AmountsDiffer,
-        };
-        out.push(Difference {
+        let v = register.verdict(&sale).await?;
+        let finding = |what, amount| Difference {
             sale_id: Some(sale.id),
-            merchant_order_ids: verdict.merchant_order_ids,
+            merchant_order_ids: v.merchant_order_ids.clone(),
             external_reference: sale.external_reference.clone(),
             journal_state: Some(sale.state),
-            journal_paid,
-            mercado_pago_paid: mp_paid,
+            journal_collected: Some(sale.collected),
+            mercado_pago_collected: Some(v.collected),
+            amount,
             what,
-        });
+        };
+        let zero = Decimal::ZERO;
+        if sale.collected != v.collected {
+            let what = match (sale.collected > zero, v.collected > zero) {
+                (true, false) => Mismatch::NoPaymentAtMercadoPago,
+                (false, true) => Mismatch::PaymentNotCounted,
+                _ => Mismatch::AmountsDiffer,
+            };
+            out.push(finding(what, None));
+        }
+        let by_the_app = refunded(&refunds_of(journal, sale.id)?);
+        if v.refunded > by_the_app {
+            out.push(finding(Mismatch::RefundedElsewhere, Some(v.refunded - by_the_app)));
+        }
+        match Outcome::of(sale.state, sale.total, v.collected) {
+            Outcome::Extra { extra } => out.push(finding(Mismatch::ExtraCollected, Some(extra))),
+            Outcome::Held { held } => out.push(finding(Mismatch::HeldAfterEnd, Some(held))),
+            _ => {}
+        }
     }
     Ok(out)
-}
-
-/// What Mercado Pago holds as paid now: approved payments net of refunds, on closed orders.
-fn held_at_mercado_pago(observed: &Observed) -> Option<Decimal> {
-    match observed {
-        Observed::Paid { paid } if *paid > Decimal::ZERO => Some(*paid),
-        _ => None,
-    }
 }
 
 /// Merchant orders created on the day on this register's POS (their `external_reference` starts
@@ -424,15 +517,16 @@ async fn unrecorded_orders(register: &Register, day: NaiveDate) -> Result<Vec<Di
             if register.journal().by_reference(reference)?.is_some() {
                 continue;
             }
-            let verdict = judge(std::slice::from_ref(mo), reference, Decimal::ZERO, config.currency);
-            if let Some(paid) = held_at_mercado_pago(&verdict.observed) {
+            let v = judge(std::slice::from_ref(mo), reference, Decimal::ONE, config.currency);
+            if v.collected > Decimal::ZERO {
                 out.push(Difference {
                     sale_id: None,
                     merchant_order_ids: vec![mo.id],
                     external_reference: reference.to_owned(),
                     journal_state: None,
-                    journal_paid: None,
-                    mercado_pago_paid: Some(paid),
+                    journal_collected: None,
+                    mercado_pago_collected: Some(v.collected),
+                    amount: None,
                     what: Mismatch::NeverRecorded,
                 });
             }

@@ -33,6 +33,9 @@ pub enum SetupError {
     BadPosCode,
     #[error("the name is empty or too long")]
     BadName,
+    /// `fixed_amount: false`: the customer types any amount and the payment names no sale.
+    #[error("this POS lets the customer type the amount: create a POS for this register here (the app creates them with a fixed amount)")]
+    PosNotFixedAmount,
 }
 
 /// The shape of an access token: `TEST-…` or `APP_USR-…`, letters, digits and dashes.
@@ -102,6 +105,9 @@ pub struct PosView {
     pub store_id: Option<String>,
     pub qr_image: Option<String>,
     pub qr_document: Option<String>,
+    /// False: the customer types the amount (a POS made elsewhere); the app does not charge there.
+    #[serde(default)]
+    pub fixed_amount: Option<bool>,
 }
 
 pub async fn stores(c: &Client, user_id: u64) -> Result<Vec<StoreView>, ApiError> {
@@ -130,6 +136,7 @@ pub async fn points_of_sale(c: &Client, store_id: Option<u64>) -> Result<Vec<Pos
                 store_id: p.store_id,
                 qr_image: p.qr.as_ref().and_then(|q| q.image.clone()),
                 qr_document: p.qr.and_then(|q| q.template_document),
+                fixed_amount: p.fixed_amount,
             })
         })
         .collect())
@@ -191,6 +198,7 @@ pub async fn create_pos(c: &Client, store_id: u64, name: &str, external_id: &str
         store_id: p.store_id,
         qr_image: p.qr.as_ref().and_then(|q| q.image.clone()),
         qr_document: p.qr.and_then(|q| q.template_document),
+        fixed_amount: p.fixed_amount,
     })
 }
 

@@ -1,8 +1,8 @@
 //! The register's side of `make bench`, on loopback sandboxes, printing Markdown tables:
 //!
 //! - `bench paid [--sales N]`: time from the customer's payment (recorded by the sandbox) to
-//!   the register's `paid` event, and how long `charge()` takes (journal written, order
-//!   created), for the app's schedule, the app's schedule with the notification cue, and a
+//!   the register's `paid` event, and how long a charge takes (journal written, order on the
+//!   POS: the `waiting` event), for the app's schedule, the app's schedule with the notification cue, and a
 //!   fixed 5-second poll. Six registers on six POS sell at once; customers pay 0.2–3 s after
 //!   the charge, at random moments of the poll cycle.
 //! - `bench requests`: requests to Mercado Pago for one sale whose customer pays after 10 s,
@@ -111,7 +111,8 @@ async fn paid_run(sales_per_register: usize, schedule: PollSchedule, cue: bool) 
             let (mut to_paid, mut charge) = (Vec::new(), Vec::new());
             for _ in 0..sales_per_register {
                 let started = Instant::now();
-                let sale = register.charge(&cart()).await.unwrap();
+                let sale = register.charge(&cart(), false).await.unwrap();
+                until(&mut events, sale.id, SaleState::Waiting).await;
                 charge.push(started.elapsed());
                 tokio::time::sleep(Duration::from_millis(fastrand::u64(200..3000))).await;
                 let paid_at = customer_pays(&sb, pos_id);
@@ -145,7 +146,8 @@ async fn requests_for_one_sale(schedule: PollSchedule, pay_after: Option<Duratio
     let (register, pos_id) = register(&sb, "CAJA1", schedule, false, &dir).await;
     let mut events = register.subscribe();
     let started = Instant::now();
-    let sale = register.charge(&cart()).await.unwrap();
+    let sale = register.charge(&cart(), false).await.unwrap();
+    until(&mut events, sale.id, SaleState::Waiting).await;
     match pay_after {
         Some(wait) => {
             tokio::time::sleep(wait).await;

@@ -2,11 +2,13 @@
 //! gets killed with SIGKILL and started again.
 //!
 //! `register-worker --base-url URL --user-id N --pos EXT --journal FILE [--ttl-secs S]
-//!  [--late-secs S] [--charge PRICE] [--cancel-when-waiting] [--pause-at STATE] [--hammer N]
-//!  [--serve]`
+//!  [--late-secs S] [--doubt-ms MS] [--timeout-ms MS] [--opened-secs S] [--site MLA] [--charge PRICE]
+//!  [--cancel-when-waiting] [--pause-at STATE] [--hammer N] [--serve]`
 //!
-//! With `--serve` it reads commands on stdin (`charge PRICE`, `cancel SALE`) until stdin
-//! closes, instead of exiting when idle.
+//! With `--serve` it reads commands on stdin until stdin closes, instead of exiting when idle:
+//! `charge PRICE` (each charge runs on its own, so two in a row race as a double F12 does),
+//! `charge-despite PRICE` (the cashier confirmed charging past a pending payment),
+//! `cancel SALE`, `check SALE`, `token TOKEN` (a new token of the account takes over).
 //!
 //! The token comes from `QR_CASHIER_TOKEN` (never an argument: process arguments are visible
 //! to every user). It prints `step <state> <sale>` after each journaled step, `paused` when it
@@ -35,12 +37,20 @@ struct Args {
     pause_at: Option<SaleState>,
     hammer: Option<u64>,
     late_secs: u64,
+    doubt_ms: u64,
+    timeout_ms: u64,
+    site: String,
+    opened_secs: u64,
     serve: bool,
 }
 
 fn args() -> Args {
     let mut a = Args {
         ttl_secs: 600,
+        doubt_ms: 2000,
+        timeout_ms: 3000,
+        opened_secs: 2,
+        site: "MLA".into(),
         ..Default::default()
     };
     let mut it = std::env::args().skip(1);
@@ -57,6 +67,10 @@ fn args() -> Args {
             "--hammer" => a.hammer = Some(value().parse().unwrap_or_else(|_| die("bad --hammer"))),
             "--cancel-when-waiting" => a.cancel_when_waiting = true,
             "--late-secs" => a.late_secs = value().parse().unwrap_or_else(|_| die("bad --late-secs")),
+            "--doubt-ms" => a.doubt_ms = value().parse().unwrap_or_else(|_| die("bad --doubt-ms")),
+            "--timeout-ms" => a.timeout_ms = value().parse().unwrap_or_else(|_| die("bad --timeout-ms")),
+            "--opened-secs" => a.opened_secs = value().parse().unwrap_or_else(|_| die("bad --opened-secs")),
+            "--site" => a.site = value(),
             "--serve" => a.serve = true,
             other => die(&format!("unknown argument {other}")),
         }
@@ -95,9 +109,10 @@ async fn main() {
     if let Some(n) = a.hammer {
         // Journal writes as fast as they go, to be killed in the middle of one.
         let checked = cart("10").check(qr_cashier::money::Currency::Ars).unwrap();
-        for _ in 0..n {
+        for i in 0..n {
+            // A POS of its own each: a sale left in `creating` by the kill holds its POS.
             let s = journal
-                .begin_sale(&a.pos, a.user_id, &checked, chrono::Utc::now())
+                .begin_sale(&format!("{}{i}", a.pos), a.user_id, &checked, chrono::Utc::now())
                 .unwrap_or_else(|e| die(&e.to_string()));
             let _ = journal.transition(
                 s.id,
@@ -118,7 +133,7 @@ async fn main() {
         max_delay: Duration::from_millis(100),
         ..Default::default()
     };
-    config.request_timeout = Duration::from_secs(3);
+    config.request_timeout = Duration::from_millis(a.timeout_ms);
     let client = Client::new(config).unwrap_or_else(|e| die(&e.to_string()));
     let schedule = PollSchedule {
         fast: Duration::from_millis(50),
@@ -126,12 +141,17 @@ async fn main() {
         slow: Duration::from_millis(50),
         late_every: Duration::from_millis(50),
         late_for: Duration::from_secs(a.late_secs),
+        pending_every: Duration::from_millis(100),
         max_backoff: Duration::from_millis(300),
+        longest_retry_after: Duration::from_millis(500),
+        pos_doubt: Duration::from_millis(a.doubt_ms),
+        opened_at_most: Duration::from_secs(a.opened_secs),
         ..Default::default()
     };
-    let me = client.me().await.unwrap_or_else(|e| die(&e.to_string()));
-    let currency = me
-        .site_id
+    // Like the app, it starts without asking Mercado Pago anything (the token may be revoked,
+    // the network down): the site comes from its set-up.
+    let currency = a
+        .site
         .parse::<qr_cashier::money::Site>()
         .unwrap_or_else(|e| die(&e.to_string()))
         .currency();
@@ -170,7 +190,7 @@ async fn main() {
     let resumed = register.recover().unwrap_or_else(|e| die(&e.to_string()));
     say(&format!("resumed {resumed}"));
     if let Some(price) = &a.charge {
-        match register.charge(&cart(price)).await {
+        match register.charge(&cart(price), false).await {
             Ok(sale) => say(&format!("charged {}", sale.id)),
             Err(e) => say(&format!("refused {e}")),
         }
@@ -203,15 +223,30 @@ async fn main() {
 async fn serve(register: &Register, line: &str) {
     let mut words = line.split_whitespace();
     match (words.next(), words.next()) {
-        (Some("charge"), Some(price)) => match register.charge(&cart(price)).await {
-            Ok(sale) => say(&format!("charged {}", sale.id)),
-            Err(e) => say(&format!("refused {e}")),
-        },
+        (Some(how @ ("charge" | "charge-despite")), Some(price)) => {
+            let register = register.clone();
+            let cart = cart(price);
+            let despite = how == "charge-despite";
+            tokio::spawn(async move {
+                match register.charge(&cart, despite).await {
+                    Ok(sale) => say(&format!("charged {}", sale.id)),
+                    Err(e) => say(&format!("refused {e}")),
+                }
+            });
+        }
         (Some("cancel"), Some(id)) => match id.parse().map(|id| register.cancel(id)) {
             Ok(Ok(_)) => say(&format!("cancelling {id}")),
             Ok(Err(e)) => say(&format!("refused {e}")),
             Err(_) => say("refused: not a sale id"),
         },
+        (Some("check"), Some(id)) => match id.parse() {
+            Ok(id) => register.wake(id),
+            Err(_) => say("refused: not a sale id"),
+        },
+        (Some("token"), Some(token)) => {
+            register.take_over_token(token.to_owned().into());
+            say("token taken over");
+        }
         _ => say(&format!("refused: unknown command {line:?}")),
     }
 }

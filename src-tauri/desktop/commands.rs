@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -12,7 +11,7 @@ use super::AppState;
 use crate::counter::{Counter, CustomerAction, Mode};
 use crate::money::{format, parse_amount, Currency};
 use crate::register::{Progress, SaleEvent};
-use crate::sale::{Cart, CartError, CartLine, Product, Sale, SaleId, SaleState};
+use crate::sale::{Cart, CartError, CartLine, Outcome, Product, Sale, SaleId, SaleState};
 
 pub(super) type Result<T> = std::result::Result<T, CommandError>;
 
@@ -55,7 +54,7 @@ pub struct Quote {
     pub items: u64,
 }
 
-/// A sale as the page shows it.
+/// A sale as the page shows it, its amounts written for the cashier.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UiSale {
@@ -63,10 +62,39 @@ pub struct UiSale {
     pub state: SaleState,
     pub late: bool,
     pub total: String,
-    pub paid: Option<String>,
+    /// What Mercado Pago holds for the sale.
+    pub collected: String,
+    pub outcome: UiOutcome,
+    /// The cashier must see it (pending, or ended and not acknowledged).
+    pub attention: bool,
     pub expires_at: Option<String>,
     pub external_reference: String,
     pub last_error: Option<String>,
+}
+
+/// How a sale's money ended, with the amount it is about (extra, held, refunded, missing).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiOutcome {
+    pub kind: &'static str,
+    pub amount: Option<String>,
+}
+
+impl UiOutcome {
+    fn of(outcome: Outcome, currency: Currency) -> Self {
+        let (kind, amount) = match outcome {
+            Outcome::Open => ("open", None),
+            Outcome::Paid => ("paid", None),
+            Outcome::Extra { extra } => ("extra", Some(extra)),
+            Outcome::Refunded { refunded } => ("refunded", Some(refunded)),
+            Outcome::Ended => ("ended", None),
+            Outcome::Held { held } => ("held", Some(held)),
+        };
+        UiOutcome {
+            kind,
+            amount: amount.map(|a| format(a, currency)),
+        }
+    }
 }
 
 /// Something the cashier must know that is not a sale. The page words it in the cashier's
@@ -110,7 +138,11 @@ pub enum UiEvent {
         progress: Progress,
         late: bool,
         total: String,
+        /// The amount paid so far (partly paid, paid).
         paid: Option<String>,
+        collected: String,
+        outcome: UiOutcome,
+        attention: bool,
         expires_at: Option<String>,
         at: String,
     },
@@ -123,7 +155,9 @@ impl UiSale {
             state: s.state,
             late: s.late,
             total: format(s.total, s.currency),
-            paid: s.paid_amount.map(|p| format(p, s.currency)),
+            collected: format(s.collected, s.currency),
+            outcome: UiOutcome::of(s.outcome(), s.currency),
+            attention: s.attention,
             expires_at: s.expires_at.map(|t| t.to_rfc3339()),
             external_reference: s.external_reference.clone(),
             last_error: s.last_error.clone(),
@@ -144,6 +178,9 @@ impl UiEvent {
             late: e.late,
             total: format(e.total, e.currency),
             paid,
+            collected: format(e.collected, e.currency),
+            outcome: UiOutcome::of(e.outcome, e.currency),
+            attention: e.attention,
             expires_at: e.expires_at.map(|t| t.to_rfc3339()),
             at: e.at.to_rfc3339(),
         }
@@ -252,6 +289,10 @@ pub fn subscribe(state: State<'_, AppState>, on_event: Channel<UiEvent>) {
     });
 }
 
+// A synchronous command runs on the window's main thread, where a panic ends the whole app and
+// a wait freezes the window: the synchronous ones below only read memory and do checked
+// arithmetic. Whatever touches the journal, the keyring or the network is async.
+
 /// Checks a cart and prices it, without charging.
 #[tauri::command]
 pub fn quote(state: State<'_, AppState>, lines: Vec<UiCartLine>) -> Result<Quote> {
@@ -260,38 +301,77 @@ pub fn quote(state: State<'_, AppState>, lines: Vec<UiCartLine>) -> Result<Quote
     let cart = to_cart(lines)?;
     let checked = cart.check(currency)?;
     Ok(Quote {
-        line_totals: checked
-            .lines
-            .iter()
-            .map(|l| format(l.unit_price * Decimal::from(l.quantity), currency))
-            .collect(),
+        line_totals: checked.line_totals.iter().map(|t| format(*t, currency)).collect(),
         unit_prices: checked.lines.iter().map(|l| format(l.unit_price, currency)).collect(),
         total: format(checked.total, currency),
         items: checked.lines.iter().map(|l| l.quantity as u64).sum(),
     })
 }
 
+/// Charges the cart. `despitePending`: the cashier confirmed charging while a payment of an
+/// earlier sale is still being processed.
 #[tauri::command]
-pub async fn charge(state: State<'_, AppState>, lines: Vec<UiCartLine>) -> Result<UiSale> {
+pub async fn charge(
+    state: State<'_, AppState>,
+    lines: Vec<UiCartLine>,
+    despite_pending: Option<bool>,
+) -> Result<UiSale> {
     let c = counter(&state);
     let cart = to_cart(lines)?;
-    Ok(UiSale::of(&c.register.charge(&cart).await?))
+    Ok(UiSale::of(
+        &c.register.charge(&cart, despite_pending.unwrap_or(false)).await?,
+    ))
 }
 
 #[tauri::command]
-pub fn cancel(state: State<'_, AppState>, sale_id: SaleId) -> Result<UiSale> {
+pub async fn cancel(state: State<'_, AppState>, sale_id: SaleId) -> Result<UiSale> {
     Ok(UiSale::of(&counter(&state).register.cancel(sale_id)?))
 }
 
 #[tauri::command]
-pub fn check_now(state: State<'_, AppState>, sale_id: SaleId) {
+pub async fn check_now(state: State<'_, AppState>, sale_id: SaleId) -> Result<()> {
     counter(&state).register.wake(sale_id);
+    Ok(())
 }
 
-/// The sale still open on this register, to show after a restart or a reload.
+/// The sale the pay panel shows, after a restart or a reload: the one holding the register,
+/// else the register's last sale if its end was never seen by the cashier (it was paid while
+/// the app was closed, say).
 #[tauri::command]
-pub fn current_sale(state: State<'_, AppState>) -> Result<Option<UiSale>> {
-    Ok(counter(&state).register.open_sale()?.as_ref().map(UiSale::of))
+pub async fn current_sale(state: State<'_, AppState>) -> Result<Option<UiSale>> {
+    let c = counter(&state);
+    if let Some(open) = c.register.open_sale()? {
+        return Ok(Some(UiSale::of(&open)));
+    }
+    let last = c
+        .register
+        .journal()
+        .needing_attention()?
+        .into_iter()
+        .filter(|s| s.pos_external_id == c.station.pos_external_id && s.state.is_ended())
+        .find(|s| s.acknowledged.is_none());
+    Ok(last.as_ref().map(UiSale::of))
+}
+
+/// The sales the cashier must see besides the one on the pay panel: payments still pending,
+/// money found after a sale ended (late, extra, held), ends never seen. Newest first.
+#[tauri::command]
+pub async fn attention(state: State<'_, AppState>) -> Result<Vec<UiSale>> {
+    let c = counter(&state);
+    Ok(c.register
+        .journal()
+        .needing_attention()?
+        .iter()
+        .map(UiSale::of)
+        .collect())
+}
+
+/// The cashier saw how a sale ended and what it collected ("New sale", "OK" on a notice).
+#[tauri::command]
+pub async fn acknowledge(state: State<'_, AppState>, sale_id: SaleId) -> Result<Option<UiSale>> {
+    let c = counter(&state);
+    let now = c.register.now();
+    Ok(c.register.journal().acknowledge(sale_id, now)?.as_ref().map(UiSale::of))
 }
 
 /// The register's QR as a `data:` URL (the page loads nothing from elsewhere).
@@ -310,14 +390,14 @@ pub(super) fn png_data_url(png: &[u8]) -> String {
 }
 
 #[tauri::command]
-pub fn find_products(state: State<'_, AppState>, query: String) -> Result<Vec<UiProduct>> {
+pub async fn find_products(state: State<'_, AppState>, query: String) -> Result<Vec<UiProduct>> {
     let c = counter(&state);
     let found = c.register.journal().find_products(&query, 20)?;
     Ok(found.iter().map(|p| UiProduct::of(p, c.station.currency)).collect())
 }
 
 #[tauri::command]
-pub fn list_products(state: State<'_, AppState>) -> Result<Vec<UiProduct>> {
+pub async fn list_products(state: State<'_, AppState>) -> Result<Vec<UiProduct>> {
     let c = counter(&state);
     Ok(c.register
         .journal()
@@ -328,7 +408,7 @@ pub fn list_products(state: State<'_, AppState>) -> Result<Vec<UiProduct>> {
 }
 
 #[tauri::command]
-pub fn save_product(state: State<'_, AppState>, sku: String, name: String, price: String) -> Result<UiProduct> {
+pub async fn save_product(state: State<'_, AppState>, sku: String, name: String, price: String) -> Result<UiProduct> {
     let c = counter(&state);
     let product = Product::checked(&sku, &name, &price, c.station.currency)?;
     Ok(UiProduct::of(
@@ -338,20 +418,20 @@ pub fn save_product(state: State<'_, AppState>, sku: String, name: String, price
 }
 
 #[tauri::command]
-pub fn delete_product(state: State<'_, AppState>, sku: String) -> Result<()> {
+pub async fn delete_product(state: State<'_, AppState>, sku: String) -> Result<()> {
     Ok(counter(&state).register.journal().delete_product(&sku)?)
 }
 
 /// Imports a CSV the cashier picked (its text, read by the page): all rows or none.
 #[tauri::command]
-pub fn import_products_csv(state: State<'_, AppState>, text: String) -> Result<usize> {
+pub async fn import_products_csv(state: State<'_, AppState>, text: String) -> Result<usize> {
     let c = counter(&state);
     Ok(c.register.journal().import_products_csv(&text, c.station.currency)??)
 }
 
 /// Writes the catalog to a CSV file in the data folder's `exports/` and says where.
 #[tauri::command]
-pub fn export_products_csv(state: State<'_, AppState>) -> Result<String> {
+pub async fn export_products_csv(state: State<'_, AppState>) -> Result<String> {
     let c = counter(&state);
     let csv = c.register.journal().export_products_csv(c.station.currency)?;
     write_export(
@@ -362,7 +442,7 @@ pub fn export_products_csv(state: State<'_, AppState>) -> Result<String> {
 }
 
 /// Writes a file into the data folder's `exports/` and returns its path.
-pub(super) fn write_export(state: &State<'_, AppState>, name: &str, contents: impl AsRef<[u8]>) -> Result<String> {
+pub(super) fn write_export(state: &AppState, name: &str, contents: impl AsRef<[u8]>) -> Result<String> {
     let dir = state.paths.data.join("exports");
     let path = dir.join(name);
     std::fs::create_dir_all(&dir)

@@ -26,7 +26,7 @@ impl CommandError {
         }
     }
 
-    fn with(kind: &'static str, message: impl Into<String>, detail: Value) -> Self {
+    pub(super) fn with(kind: &'static str, message: impl Into<String>, detail: Value) -> Self {
         CommandError {
             kind,
             message: message.into(),
@@ -60,7 +60,10 @@ impl From<Vec<RowError>> for CommandError {
 
 impl From<JournalError> for CommandError {
     fn from(e: JournalError) -> Self {
-        Self::with("journal", e.to_string(), serde_json::to_value(&e).unwrap_or_default())
+        match e {
+            JournalError::PosHeld(sale_id) => Self::with("busy", e.to_string(), json!({ "saleId": sale_id })),
+            e => Self::with("journal", e.to_string(), serde_json::to_value(&e).unwrap_or_default()),
+        }
     }
 }
 
@@ -93,8 +96,14 @@ impl From<RegisterError> for CommandError {
         match e {
             RegisterError::Cart(c) => c.into(),
             RegisterError::Journal(j) => j.into(),
-            RegisterError::Refused(a) => a.into(),
             RegisterError::Busy { sale_id } => Self::with("busy", e.to_string(), json!({ "saleId": sale_id })),
+            RegisterError::Charging => Self::new("charging", e.to_string()),
+            RegisterError::PendingPayment { sale_id } => {
+                Self::with("pending_payment", e.to_string(), json!({ "saleId": sale_id }))
+            }
+            RegisterError::PosNotFixedAmount { ref pos } => {
+                Self::with("pos_not_fixed_amount", e.to_string(), json!({ "pos": pos }))
+            }
             RegisterError::NotCancellable { sale_id, state } => Self::with(
                 "not_cancellable",
                 e.to_string(),

@@ -65,8 +65,14 @@ impl AppState {
     }
 
     /// Puts a new counter in place (demo or account); the page reloads to follow it.
+    /// The counter that gave way stops watching its sales (the journal keeps them; they are
+    /// resumed when that mode runs again).
     pub fn replace_counter(&self, counter: Counter) {
-        *self.counter.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(counter);
+        let old = std::mem::replace(
+            &mut *self.counter.write().unwrap_or_else(|e| e.into_inner()),
+            Arc::new(counter),
+        );
+        old.register.shutdown();
         self.notices.write().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
@@ -90,6 +96,8 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         commands::cancel,
         commands::check_now,
         commands::current_sale,
+        commands::attention,
+        commands::acknowledge,
         commands::register_qr,
         commands::find_products,
         commands::demo_customer,

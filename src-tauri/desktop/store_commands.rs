@@ -13,7 +13,7 @@ use crate::counter::{Counter, Mode};
 use crate::mercadopago::stores::Location;
 use crate::mercadopago::Client;
 use crate::money::{format, parse_amount};
-use crate::records::{self, Difference, Mismatch, RecordsError};
+use crate::records::{self, Difference, Mismatch, RecordsError, RefundAsk};
 use crate::sale::SaleState;
 use crate::settings::{Settings, SettingsError};
 use crate::setup::{self, Account, CheckError, PosView, SetupError, StoreView};
@@ -107,10 +107,16 @@ pub async fn save_token(state: State<'_, AppState>, token: String) -> Result<Acc
     let token = SecretString::from(token.trim().to_owned());
     let account = setup::check_token(&state.settings().api_base_url, &token).await?;
     let vault = state.vault.clone();
+    let token_for_register = token.clone();
     tauri::async_runtime::spawn_blocking(move || vault.save(&token))
         .await
         .map_err(|e| CommandError::new("vault", e.to_string()))??;
     let same_account = state.settings().account.is_some_and(|a| a.user_id == account.user_id);
+    let running = counter(&state);
+    let live_on_this_account = running.mode == Mode::Live && running.station.user_id == account.user_id;
+    if running.mode == Mode::Live && !live_on_this_account {
+        refuse_while_unfinished(&running, "token")?;
+    }
     state.update_settings(|s| {
         s.account = Some(account.settings());
         if !same_account {
@@ -121,13 +127,38 @@ pub async fn save_token(state: State<'_, AppState>, token: String) -> Result<Acc
             s.store_name = None;
         }
     })?;
+    if live_on_this_account {
+        // A new token of the account the register runs on (the old one was revoked, say): the
+        // running register and its open sales go on with it.
+        running.register.take_over_token(token_for_register);
+    }
     tracing::info!(user = account.user_id, site = %account.site, test = account.test, "access token saved");
     Ok(account)
+}
+
+/// While a sale of the running account is unfinished (open, pending, or with a request in
+/// doubt), its account and POS stay as they are: the sale must end where it began.
+fn refuse_while_unfinished(c: &Counter, what: &'static str) -> Result<()> {
+    if c.mode != Mode::Live {
+        return Ok(());
+    }
+    match c.register.unfinished_sale()? {
+        Some(sale) => Err(CommandError::with(
+            "sale_unfinished",
+            format!(
+                "sale {} is not finished yet: the {what} cannot change until it is",
+                sale.id
+            ),
+            serde_json::json!({ "saleId": sale.id, "state": sale.state, "what": what }),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Removes the token from the keyring and goes back to the demo.
 #[tauri::command]
 pub async fn forget_token(state: State<'_, AppState>) -> Result<()> {
+    refuse_while_unfinished(&counter(&state), "token")?;
     let vault = state.vault.clone();
     tauri::async_runtime::spawn_blocking(move || vault.forget())
         .await
@@ -160,7 +191,7 @@ pub struct SettingsChange {
 
 /// Checks and saves the settings; they apply at the next start or mode switch.
 #[tauri::command]
-pub fn save_settings(state: State<'_, AppState>, change: SettingsChange) -> Result<Settings> {
+pub async fn save_settings(state: State<'_, AppState>, change: SettingsChange) -> Result<Settings> {
     let url = url::Url::parse(change.api_base_url.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -252,9 +283,17 @@ pub async fn create_pos(
     Ok(setup::create_pos(&c, store_id, &name, external_id.trim()).await?)
 }
 
-/// The POS this register charges on, saved in the settings.
+/// The POS this register charges on, saved in the settings. A POS that lets the customer type
+/// the amount (`fixed_amount` off) is refused: a payment there names no sale.
 #[tauri::command]
-pub fn choose_pos(state: State<'_, AppState>, pos: PosView, store_name: String) -> Result<Settings> {
+pub async fn choose_pos(state: State<'_, AppState>, pos: PosView, store_name: String) -> Result<Settings> {
+    let running = counter(&state);
+    if running.station.pos_external_id != pos.external_id {
+        refuse_while_unfinished(&running, "register")?;
+    }
+    if pos.fixed_amount == Some(false) {
+        return Err(SetupError::PosNotFixedAmount.into());
+    }
     Ok(state.update_settings(|s| {
         s.pos_external_id = Some(pos.external_id);
         s.pos_id = Some(pos.id);
@@ -304,7 +343,7 @@ pub struct SaleRow {
 }
 
 #[tauri::command]
-pub fn list_sales(
+pub async fn list_sales(
     state: State<'_, AppState>,
     day: String,
     sale_state: Option<String>,
@@ -366,7 +405,7 @@ pub struct UiChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct UiRefund {
     pub at: String,
-    pub amount: Option<String>,
+    pub amount: String,
     pub state: String,
     pub detail: String,
 }
@@ -385,7 +424,11 @@ fn ui_story(s: &records::SaleStory) -> UiStory {
                 title: l.title.clone(),
                 quantity: l.quantity,
                 unit: format(l.unit_price, c),
-                total: format(l.unit_price * rust_decimal::Decimal::from(l.quantity), c),
+                total: l
+                    .unit_price
+                    .checked_mul(rust_decimal::Decimal::from(l.quantity))
+                    .map(|t| format(t, c))
+                    .unwrap_or_default(),
             })
             .collect(),
         changes: s
@@ -402,7 +445,7 @@ fn ui_story(s: &records::SaleStory) -> UiStory {
             .iter()
             .map(|r| UiRefund {
                 at: local(r.created_at),
-                amount: r.amount.map(|a| format(a, c)),
+                amount: format(r.amount, c),
                 state: r.state.clone(),
                 detail: r.detail.clone(),
             })
@@ -415,23 +458,30 @@ fn ui_story(s: &records::SaleStory) -> UiStory {
 }
 
 #[tauri::command]
-pub fn sale_story(state: State<'_, AppState>, sale_id: i64) -> Result<UiStory> {
+pub async fn sale_story(state: State<'_, AppState>, sale_id: i64) -> Result<UiStory> {
     Ok(ui_story(&records::story(counter(&state).register.journal(), sale_id)?))
 }
 
-/// Refunds a paid sale, whole (`amount` empty) or in part, after the page asked to confirm.
+/// Refunds a sale after the page asked to confirm: what it holds beyond its total (`extra`),
+/// an amount, or (neither) all it holds.
 #[tauri::command]
-pub async fn refund(state: State<'_, AppState>, sale_id: i64, amount: Option<String>) -> Result<UiStory> {
-    let amount = match amount.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(a) => Some(parse_amount(a).map_err(|e| CommandError::new("refund", e.to_string()))?),
+pub async fn refund(
+    state: State<'_, AppState>,
+    sale_id: i64,
+    amount: Option<String>,
+    extra: Option<bool>,
+) -> Result<UiStory> {
+    let ask = match (extra, amount.as_deref().map(str::trim)) {
+        (Some(true), _) => RefundAsk::Extra,
+        (_, None | Some("")) => RefundAsk::All,
+        (_, Some(a)) => RefundAsk::Amount(parse_amount(a).map_err(|e| CommandError::new("refund", e.to_string()))?),
     };
     let c = counter(&state);
-    Ok(ui_story(&records::refund(&c.register, sale_id, amount).await?))
+    Ok(ui_story(&records::refund(&c.register, sale_id, ask).await?))
 }
 
 #[tauri::command]
-pub fn export_day_csv(state: State<'_, AppState>, day: String) -> Result<String> {
+pub async fn export_day_csv(state: State<'_, AppState>, day: String) -> Result<String> {
     let day = parse_day(&day)?;
     let c = counter(&state);
     let csv = records::day_csv(c.register.journal(), day)?;
@@ -443,13 +493,16 @@ pub fn export_day_csv(state: State<'_, AppState>, day: String) -> Result<String>
 #[serde(rename_all = "camelCase")]
 pub struct UiSummary {
     pub states: Vec<(SaleState, u64, String)>,
-    pub paid_total: String,
+    pub collected_total: String,
     pub refunded_total: String,
+    pub extra_total: String,
+    pub with_extra: u64,
     pub late_paid: u64,
+    pub pending: u64,
 }
 
 #[tauri::command]
-pub fn day_summary(state: State<'_, AppState>, day: String) -> Result<UiSummary> {
+pub async fn day_summary(state: State<'_, AppState>, day: String) -> Result<UiSummary> {
     let day = parse_day(&day)?;
     let c = counter(&state);
     let cur = c.station.currency;
@@ -460,9 +513,12 @@ pub fn day_summary(state: State<'_, AppState>, day: String) -> Result<UiSummary>
             .iter()
             .filter_map(|(k, v)| Some((k.parse().ok()?, v.count, format(v.total, cur))))
             .collect(),
-        paid_total: format(s.paid_total, cur),
+        collected_total: format(s.collected_total, cur),
         refunded_total: format(s.refunded_total, cur),
+        extra_total: format(s.extra_total, cur),
+        with_extra: s.with_extra,
         late_paid: s.late_paid,
+        pending: s.pending,
     })
 }
 
@@ -473,8 +529,9 @@ pub struct UiDifference {
     pub merchant_order_ids: Vec<u64>,
     pub external_reference: String,
     pub journal_state: Option<SaleState>,
-    pub journal_paid: Option<String>,
-    pub mercado_pago_paid: Option<String>,
+    pub journal_collected: Option<String>,
+    pub mercado_pago_collected: Option<String>,
+    pub amount: Option<String>,
     pub what: Mismatch,
 }
 
@@ -491,8 +548,9 @@ pub async fn reconcile(state: State<'_, AppState>, day: String) -> Result<Vec<Ui
             merchant_order_ids: d.merchant_order_ids,
             external_reference: d.external_reference,
             journal_state: d.journal_state,
-            journal_paid: d.journal_paid.map(|a| format(a, cur)),
-            mercado_pago_paid: d.mercado_pago_paid.map(|a| format(a, cur)),
+            journal_collected: d.journal_collected.map(|a| format(a, cur)),
+            mercado_pago_collected: d.mercado_pago_collected.map(|a| format(a, cur)),
+            amount: d.amount.map(|a| format(a, cur)),
             what: d.what,
         })
         .collect())

@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use reqwest::{header, Method};
@@ -46,11 +47,13 @@ impl fmt::Debug for Config {
     }
 }
 
+/// Clones share one token: [`Client::set_token`] puts a new one in every clone at once (a
+/// running register takes over a token that replaced a revoked one).
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: url::Url,
-    token: SecretString,
+    token: Arc<RwLock<SecretString>>,
     retry: RetryPolicy,
 }
 
@@ -154,9 +157,18 @@ impl Client {
         Ok(Client {
             http,
             base,
-            token: config.token,
+            token: Arc::new(RwLock::new(config.token)),
             retry: config.retry,
         })
+    }
+
+    /// Replaces the token of this client and of every clone of it.
+    pub fn set_token(&self, token: SecretString) {
+        *self.token.write().unwrap_or_else(|e| e.into_inner()) = token;
+    }
+
+    fn token(&self) -> SecretString {
+        self.token.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn base_url(&self) -> &str {
@@ -165,7 +177,7 @@ impl Client {
 
     /// The collector (user) id: the last `-` segment of the token.
     pub fn user_id_from_token(&self) -> Option<u64> {
-        self.token.expose_secret().rsplit('-').next()?.parse().ok()
+        self.token().expose_secret().rsplit('-').next()?.parse().ok()
     }
 
     pub(crate) async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
@@ -214,7 +226,7 @@ impl Client {
         let mut req = self
             .http
             .request(call.method.clone(), url)
-            .bearer_auth(self.token.expose_secret())
+            .bearer_auth(self.token().expose_secret())
             .header(header::ACCEPT, "application/json");
         for (name, value) in &call.headers {
             req = req.header(*name, value);
@@ -261,6 +273,38 @@ fn transport_error(e: reqwest::Error) -> ApiError {
 }
 
 fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
-    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+    parse_retry_after(headers.get(header::RETRY_AFTER)?.to_str().ok()?, chrono::Utc::now())
+}
+
+/// `Retry-After` in either of its forms: seconds, or an HTTP date (RFC 9110 §10.2.3). A date in
+/// the past is "now"; a value that is neither is ignored.
+pub(crate) fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(seconds) = v.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_read_in_seconds_and_as_a_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Tue, 01 Dec 2026 10:01:30 GMT", now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_retry_after("Tue, 01 Dec 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
 }

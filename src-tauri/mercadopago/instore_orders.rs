@@ -87,21 +87,23 @@ impl Client {
         order: &CreateOrder,
         ttl: Option<Duration>,
     ) -> Result<CreatedOrder, ApiError> {
-        // Safe to repeat: one order per POS, keyed by our external_reference.
-        let mut call = Call::new(Method::POST, order_path(user_id, external_pos_id), Repeat::Safe).json(order)?;
+        // Never repeated here: a create whose answer was lost may still land, so only the
+        // register, which knows what else it sent to the POS, decides to send it again.
+        let mut call = Call::new(Method::POST, order_path(user_id, external_pos_id), Repeat::Never).json(order)?;
         if let Some(ttl) = ttl {
             call = call.header("X-Ttl-Store-Preference", ttl.as_secs());
         }
         self.call(call).await
     }
 
-    /// Removes the order from the POS. "There was none" counts as done.
+    /// Removes the order from the POS. "There was none" counts as done. Never repeated here,
+    /// like the create: a delete whose answer was lost may still land.
     pub async fn delete_pos_order(&self, user_id: u64, external_pos_id: &str) -> Result<(), ApiError> {
         match self
             .send(Call::new(
                 Method::DELETE,
                 order_path(user_id, external_pos_id),
-                Repeat::Safe,
+                Repeat::Never,
             ))
             .await
         {

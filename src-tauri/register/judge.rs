@@ -1,6 +1,7 @@
-//! What the merchant orders of a sale say about its money. Paid means a `closed` merchant
-//! order whose approved payments, in the sale's currency, cover the total; an `opened` one is
-//! never money, however many scans left one behind.
+//! What Mercado Pago's merchant orders say about a sale's money. Each scan of the QR opens a
+//! merchant order of its own, and a customer may pay more than one: the sale's money is the sum,
+//! over every merchant order of its reference, of the approved payments in its currency minus
+//! their refunds. An `opened` merchant order is never money in itself.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -26,24 +27,28 @@ pub enum Observed {
     },
 }
 
+/// A payment that can still be refunded, and how much of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refundable {
+    pub payment_id: u64,
+    pub amount: Decimal,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub observed: Observed,
+    /// Approved payments minus refunds, over every merchant order of the sale.
+    pub collected: Decimal,
+    /// What Mercado Pago refunded of the sale's payments, whoever asked for it.
+    pub refunded: Decimal,
+    /// A payment is pending or in process: money may still arrive.
+    pub in_process: bool,
+    /// Some merchant order can still take a payment.
+    pub payable: bool,
     pub merchant_order_ids: Vec<u64>,
     pub payment_ids: Vec<u64>,
-}
-
-fn approved_in(mo: &MerchantOrder, currency: Currency) -> Decimal {
-    mo.payments
-        .iter()
-        .filter(|p| p.status == PaymentStatus::Approved)
-        .filter(|p| {
-            p.currency_id
-                .as_deref()
-                .is_none_or(|c| c.eq_ignore_ascii_case(currency.code()))
-        })
-        .map(|p| p.transaction_amount.unwrap_or_default() - p.amount_refunded.unwrap_or_default())
-        .sum()
+    /// The approved payments with something left to refund, newest first.
+    pub refundable: Vec<Refundable>,
 }
 
 pub fn judge(mos: &[MerchantOrder], reference: &str, total: Decimal, currency: Currency) -> Verdict {
@@ -51,41 +56,71 @@ pub fn judge(mos: &[MerchantOrder], reference: &str, total: Decimal, currency: C
         .iter()
         .filter(|m| m.external_reference.as_deref() == Some(reference))
         .collect();
-    let merchant_order_ids = ours.iter().map(|m| m.id).collect();
+    let mut merchant_order_ids: Vec<u64> = ours.iter().map(|m| m.id).collect();
+    merchant_order_ids.sort_unstable();
+    merchant_order_ids.dedup();
     let mut payments: Vec<_> = ours.iter().flat_map(|m| m.payments.iter()).collect();
     payments.sort_by_key(|p| p.id);
+    payments.dedup_by_key(|p| p.id);
     let payment_ids = payments.iter().map(|p| p.id).collect();
-    let paid_mo = ours
+    let in_currency = |p: &&&crate::mercadopago::merchant_orders::MerchantOrderPayment| {
+        p.currency_id
+            .as_deref()
+            .is_none_or(|c| c.eq_ignore_ascii_case(currency.code()))
+    };
+    let refundable: Vec<Refundable> = payments
         .iter()
-        .filter(|m| m.status == MerchantOrderStatus::Closed)
-        .map(|m| approved_in(m, currency))
-        .filter(|paid| *paid >= total)
-        .max();
-    let observed = if let Some(paid) = paid_mo {
-        Observed::Paid { paid }
-    } else if payments.iter().any(|p| {
+        .rev()
+        .filter(|p| p.status == PaymentStatus::Approved)
+        .filter(in_currency)
+        .map(|p| Refundable {
+            payment_id: p.id,
+            amount: (p.transaction_amount.unwrap_or_default() - p.amount_refunded.unwrap_or_default())
+                .max(Decimal::ZERO),
+        })
+        .filter(|r| r.amount > Decimal::ZERO)
+        .collect();
+    // Checked: amounts come from outside, and a sum that does not fit is not a sum.
+    let collected = refundable
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, r| sum.checked_add(r.amount))
+        .unwrap_or(Decimal::MAX);
+    let refunded = payments
+        .iter()
+        .filter(|p| matches!(p.status, PaymentStatus::Approved | PaymentStatus::Refunded))
+        .filter(in_currency)
+        .filter_map(|p| p.amount_refunded)
+        .try_fold(Decimal::ZERO, |sum, r| sum.checked_add(r))
+        .unwrap_or(Decimal::MAX);
+    let in_process = payments.iter().any(|p| {
         matches!(
             p.status,
             PaymentStatus::InProcess | PaymentStatus::Pending | PaymentStatus::Authorized
         )
-    }) {
+    });
+    let payable = ours.iter().any(|m| m.status == MerchantOrderStatus::Opened);
+    let observed = if collected >= total && collected > Decimal::ZERO {
+        Observed::Paid { paid: collected }
+    } else if in_process {
         Observed::InProcess
+    } else if collected > Decimal::ZERO {
+        Observed::PartiallyPaid { paid: collected }
+    } else if payments.last().is_some_and(|p| p.status == PaymentStatus::Rejected) {
+        Observed::Rejected
+    } else if !ours.is_empty() {
+        Observed::Scanned
     } else {
-        let paid: Decimal = ours.iter().map(|m| approved_in(m, currency)).sum();
-        if paid > Decimal::ZERO {
-            Observed::PartiallyPaid { paid }
-        } else if payments.last().is_some_and(|p| p.status == PaymentStatus::Rejected) {
-            Observed::Rejected
-        } else if !ours.is_empty() {
-            Observed::Scanned
-        } else {
-            Observed::NotScanned
-        }
+        Observed::NotScanned
     };
     Verdict {
         observed,
+        collected,
+        refunded,
+        in_process,
+        payable,
         merchant_order_ids,
         payment_ids,
+        refundable,
     }
 }
 
@@ -102,57 +137,88 @@ mod tests {
     }
 
     #[test]
-    fn an_opened_merchant_order_is_never_money() {
+    fn approved_money_counts_wherever_it_lies() {
         let total = Decimal::new(1000, 2);
         let opened = mo(
-            serde_json::json!({ "id": 1, "status": "opened", "external_reference": "r", "payments": [pay(5, "approved", "10")] }),
+            serde_json::json!({ "id": 1, "status": "opened", "external_reference": "r", "payments": [pay(5, "approved", "4")] }),
         );
         assert_eq!(
-            judge(&[opened], "r", total, Currency::Ars).observed,
+            judge(std::slice::from_ref(&opened), "r", total, Currency::Ars).observed,
             Observed::PartiallyPaid {
-                paid: Decimal::new(10, 0)
+                paid: Decimal::new(4, 0)
+            }
+        );
+        // The rest paid on a second scan: two merchant orders, one sale, paid.
+        let second = mo(
+            serde_json::json!({ "id": 2, "status": "opened", "external_reference": "r", "payments": [pay(6, "approved", "6")] }),
+        );
+        let v = judge(&[opened, second], "r", total, Currency::Ars);
+        assert_eq!(v.observed, Observed::Paid { paid: total });
+        assert!(v.payable, "an opened merchant order may take a payment yet");
+    }
+
+    #[test]
+    fn a_customer_who_pays_twice_shows_twice_the_money() {
+        let total = Decimal::new(10, 0);
+        let one = mo(
+            serde_json::json!({ "id": 1, "status": "closed", "external_reference": "r", "payments": [pay(7, "approved", "10")] }),
+        );
+        let two = mo(
+            serde_json::json!({ "id": 2, "status": "closed", "external_reference": "r", "payments": [pay(8, "approved", "10")] }),
+        );
+        let v = judge(&[one, two], "r", total, Currency::Ars);
+        assert_eq!(v.collected, Decimal::new(20, 0));
+        assert_eq!(
+            v.refundable.iter().map(|r| r.payment_id).collect::<Vec<_>>(),
+            [8, 7],
+            "newest first"
+        );
+        assert!(!v.payable);
+    }
+
+    #[test]
+    fn refunds_are_taken_off() {
+        let mut p = pay(7, "approved", "10");
+        p["amount_refunded"] = 4.into();
+        let mut refunded = pay(8, "refunded", "10");
+        refunded["amount_refunded"] = 10.into();
+        let m = mo(
+            serde_json::json!({ "id": 1, "status": "closed", "external_reference": "r", "payments": [p, refunded] }),
+        );
+        let v = judge(&[m], "r", Decimal::TEN, Currency::Ars);
+        assert_eq!(v.collected, Decimal::new(6, 0));
+        assert_eq!(v.refunded, Decimal::new(14, 0));
+        assert_eq!(
+            v.observed,
+            Observed::PartiallyPaid {
+                paid: Decimal::new(6, 0)
             }
         );
     }
 
     #[test]
-    fn several_scans_one_paid() {
+    fn several_scans_none_paid() {
         let total = Decimal::new(10, 0);
         let stale = mo(serde_json::json!({ "id": 1, "status": "opened", "external_reference": "r", "payments": [] }));
         let rejected = mo(
             serde_json::json!({ "id": 2, "status": "opened", "external_reference": "r", "payments": [pay(6, "rejected", "10")] }),
         );
-        let paid = mo(
-            serde_json::json!({ "id": 3, "status": "closed", "external_reference": "r", "payments": [pay(7, "approved", "12")] }),
-        );
-        let v = judge(&[stale.clone(), rejected.clone(), paid], "r", total, Currency::Ars);
-        assert_eq!(
-            v.observed,
-            Observed::Paid {
-                paid: Decimal::new(12, 0)
-            },
-            "over-payment is kept visible"
-        );
-        assert_eq!(v.merchant_order_ids, [1, 2, 3]);
-        assert_eq!(
-            judge(&[stale.clone(), rejected], "r", total, Currency::Ars).observed,
-            Observed::Rejected
-        );
+        let v = judge(&[stale.clone(), rejected], "r", total, Currency::Ars);
+        assert_eq!(v.observed, Observed::Rejected);
+        assert_eq!(v.merchant_order_ids, [1, 2]);
+        assert_eq!(v.collected, Decimal::ZERO);
         assert_eq!(judge(&[stale], "r", total, Currency::Ars).observed, Observed::Scanned);
         assert_eq!(judge(&[], "r", total, Currency::Ars).observed, Observed::NotScanned);
     }
 
     #[test]
-    fn a_closed_order_in_another_currency_or_for_another_sale_is_not_ours() {
+    fn money_in_another_currency_or_of_another_sale_is_not_ours() {
         let total = Decimal::new(10, 0);
         let mut other = pay(7, "approved", "10");
         other["currency_id"] = "BRL".into();
         let foreign =
             mo(serde_json::json!({ "id": 3, "status": "closed", "external_reference": "r", "payments": [other] }));
-        assert_ne!(
-            judge(&[foreign], "r", total, Currency::Ars).observed,
-            Observed::Paid { paid: total }
-        );
+        assert_eq!(judge(&[foreign], "r", total, Currency::Ars).collected, Decimal::ZERO);
         let elsewhere = mo(
             serde_json::json!({ "id": 4, "status": "closed", "external_reference": "x", "payments": [pay(8, "approved", "10")] }),
         );
@@ -167,9 +233,8 @@ mod tests {
         let m = mo(
             serde_json::json!({ "id": 1, "status": "opened", "external_reference": "r", "payments": [pay(5, "in_process", "10")] }),
         );
-        assert_eq!(
-            judge(&[m], "r", Decimal::TEN, Currency::Ars).observed,
-            Observed::InProcess
-        );
+        let v = judge(&[m], "r", Decimal::TEN, Currency::Ars);
+        assert_eq!(v.observed, Observed::InProcess);
+        assert!(v.in_process);
     }
 }

@@ -1,7 +1,8 @@
 //! The register: one sale's life on a POS (charge, watch, cancel, expire, recover). A watcher
-//! task per open sale searches merchant orders by `external_reference` (the source of truth;
-//! notifications only wake it) and every change is journaled first, then streamed as a
-//! [`SaleEvent`].
+//! task per sale does every request of it: it puts the order on the POS, searches merchant
+//! orders by `external_reference` (the source of truth; notifications only wake it), withdraws
+//! the order, and watches the money until nothing can change it any more. Every change is
+//! journaled first, then streamed as a [`SaleEvent`].
 
 mod judge;
 pub mod listener;
@@ -9,20 +10,21 @@ mod schedule;
 mod watch;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use secrecy::SecretString;
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
-use crate::mercadopago::instore_orders::{CreateOrder, OrderItem};
 use crate::mercadopago::{ApiError, Client};
 use crate::money::Currency;
-use crate::sale::{Cart, CartError, Journal, JournalError, Sale, SaleId, SaleState};
+use crate::sale::{Cart, CartError, Journal, JournalError, Outcome, Sale, SaleId, SaleState};
 
-pub use judge::{judge, Observed, Verdict};
+pub use judge::{judge, Observed, Refundable, Verdict};
 pub use schedule::PollSchedule;
 
 /// What time it is for the register. The real clock, except in demo mode, where the
@@ -56,6 +58,10 @@ pub struct SaleEvent {
     pub progress: Progress,
     #[serde(with = "crate::money::json_amount")]
     pub total: Decimal,
+    #[serde(with = "crate::money::json_amount")]
+    pub collected: Decimal,
+    pub outcome: Outcome,
+    pub attention: bool,
     pub currency: Currency,
     pub late: bool,
     pub expires_at: Option<DateTime<Utc>>,
@@ -81,6 +87,8 @@ pub enum Progress {
     ConnectionTrouble {
         message: String,
     },
+    /// Mercado Pago refuses the access token (revoked, say); a new token takes over.
+    TokenRefused,
     Paid {
         #[serde(with = "crate::money::json_amount")]
         paid: Decimal,
@@ -88,9 +96,37 @@ pub enum Progress {
     Cancelling,
     Cancelled,
     Expired,
+    /// Given up with a payment still in process: the register is free, the sale is watched.
+    Pending,
     Failed {
         message: String,
     },
+    /// What Mercado Pago holds for a sale that ended changed (a second payment, a late one).
+    MoneyChanged,
+}
+
+/// How a sale's watcher is woken: a wake that comes as the watcher stops is never lost (it
+/// runs again).
+#[derive(Default)]
+pub(crate) struct Wake {
+    notify: Notify,
+    pending: AtomicBool,
+}
+
+impl Wake {
+    fn wake(&self) {
+        self.pending.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+
+    /// Waits for a wake, or `wait` to pass.
+    pub(crate) async fn sleep(&self, wait: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = self.notify.notified() => {}
+        }
+        self.pending.store(false, Ordering::SeqCst);
+    }
 }
 
 /// Why the register refused or could not do what was asked.
@@ -99,13 +135,28 @@ pub enum RegisterError {
     #[error(transparent)]
     Cart(#[from] CartError),
     #[error(transparent)]
-    Journal(#[from] JournalError),
-    #[error("sale {sale_id} is still waiting on this register: finish or cancel it first")]
+    Journal(JournalError),
+    #[error("sale {sale_id} still holds this register: finish or cancel it first")]
     Busy { sale_id: SaleId },
-    #[error("Mercado Pago refused the sale: {0}")]
-    Refused(ApiError),
+    #[error("a charge is already being sent")]
+    Charging,
+    #[error("sale {sale_id} has a payment Mercado Pago is still processing: charging again may charge twice")]
+    PendingPayment { sale_id: SaleId },
+    #[error(
+        "the POS {pos} lets the customer type any amount (fixed_amount is off): create a POS for this register in Settings"
+    )]
+    PosNotFixedAmount { pos: String },
     #[error("sale {sale_id} is {state}: it cannot be cancelled now")]
     NotCancellable { sale_id: SaleId, state: SaleState },
+}
+
+impl From<JournalError> for RegisterError {
+    fn from(e: JournalError) -> Self {
+        match e {
+            JournalError::PosHeld(sale_id) => RegisterError::Busy { sale_id },
+            e => RegisterError::Journal(e),
+        }
+    }
 }
 
 struct Inner {
@@ -114,8 +165,18 @@ struct Inner {
     config: RegisterConfig,
     clock: Clock,
     events: broadcast::Sender<SaleEvent>,
-    watchers: Mutex<HashMap<SaleId, Arc<Notify>>>,
+    watchers: Mutex<HashMap<SaleId, Arc<Wake>>>,
+    /// One look at Mercado Pago and its journal write at a time per sale (a watcher, a refund).
+    looking: Mutex<HashMap<SaleId, Weak<tokio::sync::Mutex<()>>>>,
     on_step: Option<StepHook>,
+    /// Where the watchers run, whoever starts them (a command on the window's main thread too).
+    runtime: tokio::runtime::Handle,
+    /// One charge in flight at a time.
+    charging: tokio::sync::Mutex<()>,
+    pos_checked: AtomicBool,
+    /// The watchers' tasks, ended by [`Register::shutdown`].
+    tasks: Mutex<HashMap<SaleId, tokio::task::AbortHandle>>,
+    stopped: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -124,6 +185,7 @@ pub struct Register {
 }
 
 impl Register {
+    /// Must be called inside a Tokio runtime: the register's tasks run on it.
     pub fn new(client: Client, journal: Arc<Journal>, config: RegisterConfig, clock: Clock) -> Self {
         Self::with_hook(client, journal, config, clock, None)
     }
@@ -144,7 +206,13 @@ impl Register {
                 clock,
                 events,
                 watchers: Mutex::new(HashMap::new()),
+                looking: Mutex::new(HashMap::new()),
                 on_step,
+                runtime: tokio::runtime::Handle::current(),
+                charging: tokio::sync::Mutex::new(()),
+                pos_checked: AtomicBool::new(false),
+                tasks: Mutex::new(HashMap::new()),
+                stopped: AtomicBool::new(false),
             }),
         }
     }
@@ -169,53 +237,86 @@ impl Register {
         (self.inner.clock)()
     }
 
-    /// The sale on this register that is not finished yet, if any.
+    /// The sale holding this register's POS, if any: open, or with a request that may still
+    /// put an order there.
     pub fn open_sale(&self) -> Result<Option<Sale>, JournalError> {
-        let open = self.inner.journal.in_states(&[
-            SaleState::Creating,
-            SaleState::Waiting,
-            SaleState::Cancelling,
-            SaleState::Expiring,
-        ])?;
-        Ok(open
-            .into_iter()
-            .rev()
-            .find(|s| s.pos_external_id == self.inner.config.pos_external_id))
+        let c = &self.inner.config;
+        self.inner.journal.holder(c.user_id, &c.pos_external_id)
     }
 
-    /// Charges a cart: checks it, journals the sale, puts the order on the POS and starts
-    /// watching. A refusal by Mercado Pago ends the sale `failed` and is returned; a
-    /// connection problem leaves it `creating`, and the watcher keeps trying.
-    pub async fn charge(&self, cart: &Cart) -> Result<Sale, RegisterError> {
+    /// A sale of this register that must still end (open, pending or in doubt): while one
+    /// exists, the account and the POS may not change under it.
+    pub fn unfinished_sale(&self) -> Result<Option<Sale>, JournalError> {
+        if let Some(open) = self.open_sale()? {
+            return Ok(Some(open));
+        }
+        Ok(self.pending_sales()?.pop())
+    }
+
+    fn pending_sales(&self) -> Result<Vec<Sale>, JournalError> {
+        let c = &self.inner.config;
+        Ok(self
+            .inner
+            .journal
+            .in_states(&[SaleState::Pending])?
+            .into_iter()
+            .filter(|s| s.user_id == c.user_id && s.pos_external_id == c.pos_external_id)
+            .collect())
+    }
+
+    /// Charges a cart: checks it, journals the sale and hands it to its watcher, which puts
+    /// the order on the POS; the screen follows its events. Refused while another sale holds the
+    /// POS, and while a payment of an earlier sale is still in process unless `despite_pending`
+    /// (the cashier confirmed: it may charge the customer twice).
+    pub async fn charge(&self, cart: &Cart, despite_pending: bool) -> Result<Sale, RegisterError> {
         let config = &self.inner.config;
         let checked = cart.check(config.currency)?;
-        if let Some(open) = self.open_sale()? {
-            return Err(RegisterError::Busy { sale_id: open.id });
+        let _one = self.inner.charging.try_lock().map_err(|_| RegisterError::Charging)?;
+        if let Some(holder) = self.open_sale()? {
+            return Err(RegisterError::Busy { sale_id: holder.id });
         }
+        if !despite_pending {
+            if let Some(p) = self.pending_sales()?.pop() {
+                return Err(RegisterError::PendingPayment { sale_id: p.id });
+            }
+        }
+        self.check_pos().await?;
         let sale = self
             .inner
             .journal
             .begin_sale(&config.pos_external_id, config.user_id, &checked, self.now())?;
         self.step(&sale, Progress::Sending);
-        match self.create_order(&sale).await {
-            Ok(waiting) => {
-                self.watch(waiting.id);
-                Ok(waiting)
-            }
-            Err(e) if e.is_uncertain() => {
-                let sale = self.note_error(&sale, &e)?;
-                self.watch(sale.id);
-                Ok(sale)
-            }
-            Err(e) => {
-                self.fail(&sale, &e)?;
-                Err(RegisterError::Refused(e))
-            }
-        }
+        self.watch(sale.id);
+        Ok(sale)
     }
 
-    /// Asks to cancel a sale still waiting. The watcher deletes the order, searches once more
-    /// and ends it `cancelled`, or `paid` if the customer's payment got there first.
+    /// A POS made elsewhere with `fixed_amount: false` lets the customer type any amount, with
+    /// no reference to the sale: never charged on. Checked once per register; when Mercado Pago
+    /// cannot be reached the charge goes ahead (and the check is tried again next time).
+    async fn check_pos(&self) -> Result<(), RegisterError> {
+        if self.inner.pos_checked.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let pos = &self.inner.config.pos_external_id;
+        match self.inner.client.search_pos(Some(pos), None).await {
+            Ok(found) => {
+                let this = found
+                    .results
+                    .iter()
+                    .find(|p| p.external_id.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(pos)));
+                if this.is_some_and(|p| p.fixed_amount == Some(false)) {
+                    return Err(RegisterError::PosNotFixedAmount { pos: pos.clone() });
+                }
+                self.inner.pos_checked.store(true, Ordering::SeqCst);
+            }
+            Err(e) => tracing::warn!(error = %e, "the POS could not be checked; charging anyway"),
+        }
+        Ok(())
+    }
+
+    /// Asks to cancel a sale still open. Its watcher finishes whatever request is under way,
+    /// withdraws the order, looks once more and ends it `cancelled`, or `paid` if the
+    /// customer's payment got there first, or `pending` if one is still in process.
     pub fn cancel(&self, sale_id: SaleId) -> Result<Sale, RegisterError> {
         let from = [SaleState::Creating, SaleState::Waiting];
         let now = self.now();
@@ -229,7 +330,6 @@ impl Register {
         )? {
             Some(sale) => {
                 self.step(&sale, Progress::Cancelling);
-                self.watch(sale_id);
                 self.wake(sale_id);
                 Ok(sale)
             }
@@ -246,22 +346,32 @@ impl Register {
         }
     }
 
-    /// Searches a sale now instead of at its next turn ("Check now", or a notification).
+    /// The sale looks at Mercado Pago now instead of at its next turn ("Check now", or a
+    /// notification). A sale of this register that is not watched any more gets a watcher
+    /// for one look, at least.
     pub fn wake(&self, sale_id: SaleId) {
-        if let Some(n) = self
-            .inner
-            .watchers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&sale_id)
-        {
-            n.notify_one();
+        let watched = {
+            let w = self.inner.watchers.lock().unwrap_or_else(|e| e.into_inner());
+            w.get(&sale_id).map(|wake| wake.wake()).is_some()
+        };
+        match watched {
+            true => {}
+            false => {
+                let ours = self
+                    .inner
+                    .journal
+                    .get(sale_id)
+                    .is_ok_and(|s| s.user_id == self.inner.config.user_id);
+                if ours {
+                    self.watch(sale_id);
+                }
+            }
         }
     }
 
     /// A notification arrived. Its content is not trusted: the merchant order (or payment) it
-    /// names is fetched with our own token, and the watched sale it belongs to searches now;
-    /// when that fetch fails, every watched sale does.
+    /// names is fetched with our own token, and the sale it belongs to looks now, whether it is
+    /// still watched or not; when that fetch fails, every watched sale does.
     pub async fn cue(&self, cue: crate::mercadopago::notifications::Cue) {
         use crate::mercadopago::notifications::Cue;
         let reference = match cue {
@@ -282,38 +392,54 @@ impl Register {
         }
     }
 
-    /// Every watched sale searches now.
+    /// Every watched sale looks now.
     pub fn wake_all(&self) {
-        for n in self.inner.watchers.lock().unwrap_or_else(|e| e.into_inner()).values() {
-            n.notify_one();
+        for w in self.inner.watchers.lock().unwrap_or_else(|e| e.into_inner()).values() {
+            w.wake();
         }
     }
 
-    /// At start-up: resumes every sale that is not finished, and keeps checking recently
-    /// given-up sales for a late payment. Returns how many it resumed.
+    /// A new token of the same account (the old one was revoked, say): every request from now
+    /// on carries it, and every watched sale looks again at once.
+    pub fn take_over_token(&self, token: SecretString) {
+        self.inner.client.set_token(token);
+        self.wake_all();
+    }
+
+    /// At start-up: watches again every sale of this account that may still change (open,
+    /// pending, in doubt, or ended recently enough that money may still arrive). Returns how
+    /// many.
     pub fn recover(&self) -> Result<usize, JournalError> {
-        let journal = &self.inner.journal;
-        let mut sales = journal.in_states(&[
-            SaleState::Creating,
-            SaleState::Waiting,
-            SaleState::Cancelling,
-            SaleState::Expiring,
-        ])?;
-        // A finished sale is in its late window for `late_for` after its expiry, which is at most
-        // an order's longest lifetime (an hour, `Settings::ORDER_TTL_SECS`) after its last
-        // change: older ones are not read.
-        let late_for = chrono::Duration::from_std(self.inner.config.schedule.late_for).unwrap_or_default();
-        let since = self.now() - late_for - chrono::Duration::hours(2);
-        sales.extend(journal.changed_since(&[SaleState::Cancelled, SaleState::Expired], since)?);
+        let now = self.now();
+        let schedule = &self.inner.config.schedule;
         let mut resumed = 0;
-        for sale in sales {
-            if sale.state.is_open() || watch::in_late_window(&sale, self.now(), &self.inner.config.schedule) {
-                tracing::info!(sale = sale.id, state = %sale.state, "resuming");
-                self.watch(sale.id);
-                resumed += 1;
+        for sale in self.inner.journal.to_watch(now - watch::late_horizon(schedule))? {
+            if sale.user_id != self.inner.config.user_id {
+                tracing::warn!(
+                    sale = sale.id,
+                    "a sale of another account: not resumed with this one's token"
+                );
+                continue;
             }
+            if !watch::may_still_change(&sale, now, schedule) {
+                continue;
+            }
+            tracing::info!(sale = sale.id, state = %sale.state, "resuming");
+            self.watch(sale.id);
+            resumed += 1;
         }
         Ok(resumed)
+    }
+
+    /// Ends every watcher, as a stopped process would: the journal keeps where each sale is,
+    /// and the register that takes over (a mode switch, a restart) resumes them. Nothing starts
+    /// after this.
+    pub fn shutdown(&self) {
+        self.inner.stopped.store(true, Ordering::SeqCst);
+        for (_, task) in self.inner.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain() {
+            task.abort();
+        }
+        self.inner.watchers.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// The sales being watched now.
@@ -327,90 +453,36 @@ impl Register {
             .collect()
     }
 
-    // ---- shared by charge and the watcher ----
-
-    fn order_body(&self, sale: &Sale) -> CreateOrder {
-        CreateOrder {
-            external_reference: sale.external_reference.clone(),
-            notification_url: self.inner.config.notification_url.clone(),
-            sponsor_id: None,
-            items: sale
-                .lines
-                .iter()
-                .map(|l| OrderItem {
-                    id: l.sku.clone(),
-                    title: l.title.clone(),
-                    description: l.description.clone(),
-                    picture_url: None,
-                    currency_id: sale.currency.code().to_owned(),
-                    unit_price: sale.currency.rescale(l.unit_price),
-                    quantity: l.quantity,
-                })
-                .collect(),
-            taxes: vec![],
-        }
-    }
-
-    /// Puts the sale's order on the POS (safe to repeat: last write wins, same reference) and
-    /// journals `waiting` with its expiry.
-    async fn create_order(&self, sale: &Sale) -> Result<Sale, ApiError> {
-        let c = &self.inner.config;
-        self.inner
-            .client
-            .create_pos_order(c.user_id, &c.pos_external_id, &self.order_body(sale), Some(c.order_ttl))
-            .await?;
-        let now = self.now();
-        let expires = now + chrono::Duration::from_std(c.order_ttl).unwrap_or_default();
-        let update = crate::sale::journal::SaleUpdate {
-            expires_at: Some(expires),
-            last_error: Some(None),
-            ..Default::default()
-        };
-        match self.inner.journal.transition(
-            sale.id,
-            &[SaleState::Creating],
-            SaleState::Waiting,
-            "order on the POS",
-            update,
-            now,
-        ) {
-            Ok(Some(waiting)) => {
-                self.step(&waiting, Progress::WaitingForCustomer);
-                Ok(waiting)
+    /// Holds the sale's turn to look at Mercado Pago and write what it saw: a refund and the
+    /// watcher never write the sale's money over each other's newer reading.
+    pub async fn looking(&self, sale_id: SaleId) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.inner.looking.lock().unwrap_or_else(|e| e.into_inner());
+            map.retain(|_, l| l.strong_count() > 0);
+            match map.get(&sale_id).and_then(Weak::upgrade) {
+                Some(l) => l,
+                None => {
+                    let l = Arc::new(tokio::sync::Mutex::new(()));
+                    map.insert(sale_id, Arc::downgrade(&l));
+                    l
+                }
             }
-            // Cancelled while the order was being sent: the watcher deletes it.
-            Ok(None) => Ok(self.inner.journal.get(sale.id).unwrap_or_else(|_| sale.clone())),
-            Err(e) => Err(ApiError::Network(format!("the journal refused the step: {e}"))),
-        }
+        };
+        lock.lock_owned().await
     }
 
-    fn fail(&self, sale: &Sale, e: &ApiError) -> Result<(), JournalError> {
-        let update = crate::sale::journal::SaleUpdate {
-            last_error: Some(Some(e.to_string())),
-            ..Default::default()
-        };
-        if let Some(failed) = self.inner.journal.transition(
-            sale.id,
-            &[SaleState::Creating],
-            SaleState::Failed,
-            &e.to_string(),
-            update,
-            self.now(),
-        )? {
-            self.step(&failed, Progress::Failed { message: e.to_string() });
-        }
-        Ok(())
+    /// What Mercado Pago's merchant orders hold for a sale now.
+    pub async fn verdict(&self, sale: &Sale) -> Result<Verdict, ApiError> {
+        watch::search(self, sale).await
     }
 
-    fn note_error(&self, sale: &Sale, e: &ApiError) -> Result<Sale, JournalError> {
-        let update = crate::sale::journal::SaleUpdate {
-            last_error: Some(Some(e.to_string())),
-            ..Default::default()
-        };
-        let sale = self.inner.journal.note(sale.id, update, self.now())?;
-        self.emit(&sale, Progress::ConnectionTrouble { message: e.to_string() });
-        Ok(sale)
+    /// Journals what Mercado Pago holds for a sale (as the watcher does), with the sale's turn
+    /// held by the caller ([`Register::looking`]).
+    pub fn record_money(&self, sale: &Sale, v: &Verdict) -> Result<Sale, JournalError> {
+        watch::note_money(self, sale, v)
     }
+
+    // ---- shared by the register and its watchers ----
 
     /// After a journaled step: the hook, then the event.
     fn step(&self, sale: &Sale, progress: Progress) {
@@ -428,6 +500,9 @@ impl Register {
             state: sale.state,
             progress,
             total: sale.total,
+            collected: sale.collected,
+            outcome: sale.outcome(),
+            attention: sale.attention,
             currency: sale.currency,
             late: sale.late,
             expires_at: sale.expires_at,
@@ -435,36 +510,41 @@ impl Register {
         });
     }
 
-    /// Starts the watcher of a sale unless one runs already.
+    /// Starts the watcher of a sale unless one runs already. Safe from any thread: the task
+    /// goes to the register's own runtime.
     fn watch(&self, sale_id: SaleId) {
-        let notify = {
+        let mut tasks = self.inner.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        if self.inner.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let wake = {
             let mut w = self.inner.watchers.lock().unwrap_or_else(|e| e.into_inner());
             if w.contains_key(&sale_id) {
                 return;
             }
-            let n = Arc::new(Notify::new());
-            w.insert(sale_id, n.clone());
-            n
+            let wake = Arc::new(Wake::default());
+            w.insert(sale_id, wake.clone());
+            wake
         };
         let register = self.clone();
-        tokio::spawn(async move {
-            watch::run(&register, sale_id, notify).await;
-            register
-                .inner
-                .watchers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&sale_id);
+        let task = self.inner.runtime.spawn(async move {
+            loop {
+                watch::run(&register, sale_id, &wake).await;
+                let mut w = register.inner.watchers.lock().unwrap_or_else(|e| e.into_inner());
+                // Woken while it was deciding to stop: one more round.
+                if !wake.pending.swap(false, Ordering::SeqCst) {
+                    w.remove(&sale_id);
+                    drop(w);
+                    register
+                        .inner
+                        .tasks
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&sale_id);
+                    return;
+                }
+            }
         });
-    }
-}
-
-impl RegisterError {
-    /// Mercado Pago's refusal, when that is what it was.
-    pub fn api(&self) -> Option<&ApiError> {
-        match self {
-            RegisterError::Refused(e) => Some(e),
-            _ => None,
-        }
+        tasks.insert(sale_id, task.abort_handle());
     }
 }

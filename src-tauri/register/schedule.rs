@@ -13,8 +13,19 @@ pub struct PollSchedule {
     pub late_every: Duration,
     /// ...for this long after its order's expiry.
     pub late_for: Duration,
+    /// A payment Mercado Pago is still processing (it may take days) is looked at this often.
+    pub pending_every: Duration,
     /// The longest wait after repeated errors.
     pub max_backoff: Duration,
+    /// The longest `Retry-After` waited out; a longer one is cut to this (and a waiting sale's
+    /// lifetime is kept whatever the wait).
+    pub longest_retry_after: Duration,
+    /// How long a request that changes the POS (an order put, an order withdrawn) whose answer
+    /// was lost may still land at Mercado Pago. Meanwhile its sale holds the POS.
+    pub pos_doubt: Duration,
+    /// A sale that ended with a merchant order still `opened` (it may take a payment) is watched
+    /// past its late window, up to this long.
+    pub opened_at_most: Duration,
 }
 
 impl Default for PollSchedule {
@@ -27,7 +38,11 @@ impl Default for PollSchedule {
             slow: Duration::from_secs(10),
             late_every: Duration::from_secs(15),
             late_for: Duration::from_secs(15 * 60),
+            pending_every: Duration::from_secs(60),
             max_backoff: Duration::from_secs(30),
+            longest_retry_after: Duration::from_secs(60),
+            pos_doubt: Duration::from_secs(60),
+            opened_at_most: Duration::from_secs(2 * 3600),
         }
     }
 }
@@ -46,10 +61,11 @@ impl PollSchedule {
         jitter(base)
     }
 
-    /// The wait after `errors` failures in a row, or the server's `Retry-After` if longer.
+    /// The wait after `errors` failures in a row, or the server's `Retry-After` if longer (up
+    /// to `longest_retry_after`: an hour-long one must not park a sale past its lifetime).
     pub fn backoff(&self, errors: u32, retry_after: Option<Duration>) -> Duration {
         let exp = self.fast.saturating_mul(1 << errors.min(10)).min(self.max_backoff);
-        jitter(exp).max(retry_after.unwrap_or_default())
+        jitter(exp).max(retry_after.unwrap_or_default().min(self.longest_retry_after))
     }
 }
 
@@ -69,5 +85,10 @@ mod tests {
         assert!(s.next(Duration::from_secs(400)) >= Duration::from_secs(9));
         assert!(s.backoff(20, None) <= Duration::from_secs(33));
         assert_eq!(s.backoff(0, Some(Duration::from_secs(40))), Duration::from_secs(40));
+        assert_eq!(
+            s.backoff(0, Some(Duration::from_secs(3600))),
+            s.longest_retry_after,
+            "an hour-long Retry-After is cut"
+        );
     }
 }

@@ -1,14 +1,21 @@
-//! The watcher of one sale: a loop that reads the sale's state from the journal and does what
-//! that state needs next, until the sale is settled. It never gives up silently: errors are
-//! journaled, shown as "connection trouble", and retried with backoff.
+//! The watcher of one sale: a loop that reads the sale from the journal and does what its
+//! state needs next, until nothing can change it any more. It is the only sender of the sale's
+//! requests. It never gives up silently: errors are journaled, shown ("connection trouble",
+//! "the token was refused"), and retried with backoff.
+//!
+//! A request that changes the POS (an order put, an order withdrawn) may land at Mercado Pago
+//! after its answer was lost. Before each one the sale journals how long that doubt lasts
+//! (`pos_doubt_until`); while it lasts the sale holds its POS (the journal lets no other sale
+//! begin there), and a sale that ends meanwhile withdraws the order once more when it is over.
 
-use std::sync::Arc;
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
+use rust_decimal::Decimal;
 
-use super::{judge, Observed, PollSchedule, Progress, Register, Verdict};
+use super::{judge, Observed, PollSchedule, Progress, Register, Verdict, Wake};
+use crate::mercadopago::instore_orders::{CreateOrder, OrderItem};
 use crate::mercadopago::merchant_orders::MerchantOrderQuery;
 use crate::mercadopago::ApiError;
 use crate::sale::journal::SaleUpdate;
@@ -22,44 +29,76 @@ enum Next {
     Stop,
 }
 
-/// How long a sale being given up waits for a payment in process before it is let go (the late
-/// watch still catches it if it is approved after).
-const HOLD_FOR_PAYMENT_IN_PROCESS: chrono::TimeDelta = chrono::TimeDelta::seconds(120);
-
-pub(super) fn in_late_window(sale: &Sale, now: DateTime<Utc>, schedule: &PollSchedule) -> bool {
-    let from = sale.expires_at.unwrap_or(sale.updated_at).max(sale.updated_at);
-    now < from + chrono::Duration::from_std(schedule.late_for).unwrap_or_default()
+/// How far back a restart looks for sales that may still change: a late window after the
+/// longest order lifetime (an hour, `Settings::ORDER_TTL_SECS`), and more.
+pub(super) fn late_horizon(schedule: &PollSchedule) -> chrono::Duration {
+    chrono::Duration::from_std(schedule.late_for).unwrap_or_default() + chrono::Duration::hours(2)
 }
 
+/// A sale that ended is looked at until then for money that still arrives, and after it while
+/// one of its merchant orders can still take a payment. A cancelled or expired sale: a late
+/// window after its order's lifetime (a customer who scanned before the cancel may pay after
+/// it). A paid one: a few looks (its order left the POS when it was paid; a second scan's
+/// merchant order keeps it watched).
+fn late_window_end(sale: &Sale, schedule: &PollSchedule) -> DateTime<Utc> {
+    let span = |d: Duration| chrono::Duration::from_std(d).unwrap_or_default();
+    match sale.state {
+        SaleState::Paid => sale.updated_at + span(schedule.late_every * 4),
+        _ => sale.expires_at.unwrap_or(sale.updated_at).max(sale.updated_at) + span(schedule.late_for),
+    }
+}
+
+/// Whether anything may still change the sale: it is not over, a request of it may still land,
+/// a payment is in process, it is in its late window, or (for a while after it) one of its
+/// merchant orders could still take a payment. From the journal alone, so a restart resumes
+/// exactly the sales a running register would still watch.
+pub(super) fn may_still_change(sale: &Sale, now: DateTime<Utc>, schedule: &PollSchedule) -> bool {
+    if !sale.state.is_ended() || sale.pos_doubt_until.is_some() {
+        return true;
+    }
+    if sale.state == SaleState::Failed {
+        return false;
+    }
+    let window_end = late_window_end(sale, schedule);
+    let opened_at_most = chrono::Duration::from_std(schedule.opened_at_most).unwrap_or_default();
+    sale.payment_in_process || now < window_end || (sale.orders_payable && now < window_end + opened_at_most)
+}
+
+#[derive(Default)]
 struct Watch {
-    last_seen: Option<Observed>,
+    /// What the screen was last told, so it is told once per change.
+    shown: Option<Progress>,
     errors: u32,
-    hold_since: Option<DateTime<Utc>>,
+    /// Whether the sale was looked at yet by this watcher (a woken ended sale is, once).
+    looked: bool,
+    /// Mercado Pago refused the order while an earlier attempt may still land.
+    refused: Option<ApiError>,
 }
 
-pub(super) async fn run(r: &Register, id: SaleId, wake: Arc<Notify>) {
+pub(super) async fn run(r: &Register, id: SaleId, wake: &Wake) {
     let schedule = r.config().schedule;
-    let mut w = Watch {
-        last_seen: None,
-        errors: 0,
-        hold_since: None,
-    };
+    let mut w = Watch::default();
     loop {
         let sale = match r.journal().get(id) {
             Ok(s) => s,
             Err(JournalError::NoSuchSale(_)) => return,
             Err(e) => {
                 tracing::error!(sale = id, error = %e, "cannot read the journal; retrying");
-                tokio::time::sleep(schedule.max_backoff).await;
+                wake.sleep(schedule.max_backoff).await;
                 continue;
             }
         };
+        if sale.user_id != r.config().user_id {
+            return;
+        }
         let next = match sale.state {
-            SaleState::Creating => creating(r, &sale).await,
+            SaleState::Creating => creating(r, &sale, &mut w).await,
             SaleState::Waiting => waiting(r, &sale, &mut w).await,
             SaleState::Cancelling | SaleState::Expiring => giving_up(r, &sale, &mut w).await,
-            SaleState::Cancelled | SaleState::Expired => late_watch(r, &sale).await,
-            SaleState::Paid | SaleState::Failed => Next::Stop,
+            SaleState::Pending => pending(r, &sale, &mut w).await,
+            SaleState::Paid | SaleState::Cancelled | SaleState::Expired | SaleState::Failed => {
+                after_end(r, &sale, &mut w).await
+            }
         };
         let wait = match next {
             Next::Stop => return,
@@ -73,9 +112,18 @@ pub(super) async fn run(r: &Register, id: SaleId, wake: Arc<Notify>) {
             }
             Next::Trouble(e) => {
                 w.errors += 1;
-                w.last_seen = None;
-                if w.errors == 1 {
-                    let _ = r.note_error(&sale, &e);
+                let progress = match &e {
+                    ApiError::InvalidToken(_) => Progress::TokenRefused,
+                    _ => Progress::ConnectionTrouble { message: e.to_string() },
+                };
+                if w.errors == 1 || (progress == Progress::TokenRefused) != (w.shown == Some(Progress::TokenRefused)) {
+                    let update = SaleUpdate {
+                        last_error: Some(Some(e.to_string())),
+                        ..Default::default()
+                    };
+                    let sale = r.journal().note(sale.id, update, r.now()).unwrap_or(sale.clone());
+                    r.emit(&sale, progress.clone());
+                    w.shown = Some(progress);
                 }
                 tracing::warn!(sale = id, errors = w.errors, error = %e, "still checking");
                 let retry_after = match &e {
@@ -85,17 +133,24 @@ pub(super) async fn run(r: &Register, id: SaleId, wake: Arc<Notify>) {
                 schedule.backoff(w.errors, retry_after)
             }
         };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = wake.notified() => {}
-        }
+        // A waiting sale's lifetime is kept, whatever the wait (a long Retry-After included).
+        let wait = match sale.state {
+            SaleState::Waiting => {
+                let left = sale
+                    .expires_at
+                    .map_or(Duration::ZERO, |e| (e - r.now()).to_std().unwrap_or_default());
+                wait.min(left + Duration::from_millis(10))
+            }
+            _ => wait,
+        };
+        wake.sleep(wait).await;
     }
 }
 
-async fn search(r: &Register, sale: &Sale) -> Result<Verdict, ApiError> {
+/// Searches the sale's merchant orders and judges its money.
+pub(super) async fn search(r: &Register, sale: &Sale) -> Result<Verdict, ApiError> {
     let found = r
-        .inner
-        .client
+        .client()
         .search_merchant_orders(&MerchantOrderQuery::by_reference(&sale.external_reference))
         .await?;
     Ok(judge(
@@ -106,26 +161,53 @@ async fn search(r: &Register, sale: &Sale) -> Result<Verdict, ApiError> {
     ))
 }
 
-fn seen(verdict: &Verdict) -> SaleUpdate {
+fn seen(v: &Verdict) -> SaleUpdate {
     SaleUpdate {
-        merchant_order_ids: Some(verdict.merchant_order_ids.clone()),
-        payment_ids: Some(verdict.payment_ids.clone()),
+        collected: Some(v.collected),
+        merchant_order_ids: Some(v.merchant_order_ids.clone()),
+        payment_ids: Some(v.payment_ids.clone()),
+        payment_in_process: Some(v.in_process),
+        orders_payable: Some(v.payable),
         last_error: Some(None),
         ..Default::default()
     }
 }
 
+fn differs(sale: &Sale, v: &Verdict) -> bool {
+    sale.collected != v.collected
+        || sale.merchant_order_ids != v.merchant_order_ids
+        || sale.payment_ids != v.payment_ids
+        || sale.payment_in_process != v.in_process
+        || sale.orders_payable != v.payable
+}
+
+/// Journals what the merchant orders hold now, when it changed, and tells the screen.
+pub(super) fn note_money(r: &Register, sale: &Sale, v: &Verdict) -> Result<Sale, JournalError> {
+    if !differs(sale, v) {
+        return Ok(sale.clone());
+    }
+    let noted = r.journal().note(sale.id, seen(v), r.now())?;
+    if noted.collected != sale.collected {
+        let c = sale.currency;
+        let detail = format!(
+            "Mercado Pago holds {} {c} for this sale (was {})",
+            c.rescale(noted.collected),
+            c.rescale(sale.collected)
+        );
+        r.journal().remark(sale.id, &detail, r.now())?;
+        if sale.state.is_ended() {
+            r.emit(&noted, Progress::MoneyChanged);
+        }
+    }
+    Ok(noted)
+}
+
 /// Moves the sale and tells the screen; a journal error is retried like a network one.
-fn go(
-    r: &Register,
-    sale: &Sale,
-    from: &[SaleState],
-    to: SaleState,
-    detail: &str,
-    update: SaleUpdate,
-    progress: Progress,
-) -> Next {
-    match r.journal().transition(sale.id, from, to, detail, update, r.now()) {
+fn go(r: &Register, sale: &Sale, to: SaleState, detail: &str, update: SaleUpdate, progress: Progress) -> Next {
+    match r
+        .journal()
+        .transition(sale.id, &[sale.state], to, detail, update, r.now())
+    {
         Ok(Some(moved)) => {
             r.step(&moved, progress);
             Next::Now
@@ -136,12 +218,15 @@ fn go(
     }
 }
 
+fn journal_trouble(e: JournalError) -> ApiError {
+    ApiError::Network(format!("the journal refused the step: {e}"))
+}
+
 /// Starts withdrawing the order of a sale whose time is over (`expiring`, then `expired`).
 fn expire(r: &Register, sale: &Sale, detail: &str) -> Next {
     go(
         r,
         sale,
-        &[sale.state],
         SaleState::Expiring,
         detail,
         SaleUpdate::default(),
@@ -149,76 +234,221 @@ fn expire(r: &Register, sale: &Sale, detail: &str) -> Next {
     )
 }
 
-/// A sale whose order may or may not be on the POS: search before anything is sent again.
-async fn creating(r: &Register, sale: &Sale) -> Next {
-    let ttl = chrono::Duration::from_std(r.config().order_ttl).unwrap_or_default();
-    match search(r, sale).await {
-        Ok(v) if v.observed != Observed::NotScanned => {
-            let update = SaleUpdate {
-                expires_at: Some(r.now() + ttl),
-                ..seen(&v)
-            };
-            return go(
-                r,
-                sale,
-                &[SaleState::Creating],
-                SaleState::Waiting,
-                "order found on the POS",
-                update,
-                Progress::WaitingForCustomer,
-            );
-        }
-        Ok(_) => {}
-        Err(e) => return Next::Trouble(e),
+/// When the sale's order stops being payable: its lifetime from the moment it began.
+fn lifetime_end(r: &Register, sale: &Sale) -> DateTime<Utc> {
+    sale.expires_at
+        .unwrap_or_else(|| sale.created_at + chrono::Duration::from_std(r.config().order_ttl).unwrap_or_default())
+}
+
+/// The doubt of the sale's last unanswered POS request, while it lasts.
+fn doubt_left(sale: &Sale, now: DateTime<Utc>) -> Option<Duration> {
+    sale.pos_doubt_until
+        .filter(|until| *until > now)
+        .map(|until| (until - now).to_std().unwrap_or_default())
+}
+
+/// Sends a request that changes the sale's POS with its doubt journaled first; an answer (yes
+/// or no) lifts the doubt again, back to what an earlier unanswered request left.
+async fn pos_write<T>(
+    r: &Register,
+    sale: &Sale,
+    send: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    let now = r.now();
+    let earlier = sale.pos_doubt_until.filter(|t| *t > now);
+    let doubt = now + chrono::Duration::from_std(r.config().schedule.pos_doubt).unwrap_or_default();
+    let until = earlier.map_or(doubt, |e| e.max(doubt));
+    let before = SaleUpdate {
+        pos_doubt_until: Some(Some(until)),
+        ..Default::default()
+    };
+    r.journal().note(sale.id, before, now).map_err(journal_trouble)?;
+    let out = send.await;
+    let answered = match &out {
+        Ok(_) => true,
+        Err(e) => !e.is_uncertain(),
+    };
+    if answered {
+        let after = SaleUpdate {
+            pos_doubt_until: Some(earlier),
+            ..Default::default()
+        };
+        r.journal().note(sale.id, after, r.now()).map_err(journal_trouble)?;
     }
-    // Left here by a crash longer ago than an order lives (the register stayed off): the
-    // customer has gone, so nothing is sent now, and the sale ends as expired (any order that
-    // did reach the POS is withdrawn on the way).
-    if r.now() >= sale.created_at + ttl {
-        return expire(r, sale, "never sent, and older than an order's lifetime");
-    }
-    match r.create_order(sale).await {
-        Ok(_) => Next::Now,
-        Err(e) if e.is_uncertain() => Next::Trouble(e),
-        Err(e) => match r.fail(sale, &e) {
-            Ok(()) => Next::Now,
-            Err(j) => Next::Trouble(ApiError::Network(j.to_string())),
-        },
+    out
+}
+
+fn order_body(r: &Register, sale: &Sale) -> CreateOrder {
+    CreateOrder {
+        external_reference: sale.external_reference.clone(),
+        notification_url: r.config().notification_url.clone(),
+        sponsor_id: None,
+        items: sale
+            .lines
+            .iter()
+            .map(|l| OrderItem {
+                id: l.sku.clone(),
+                title: l.title.clone(),
+                description: l.description.clone(),
+                picture_url: None,
+                currency_id: sale.currency.code().to_owned(),
+                unit_price: sale.currency.rescale(l.unit_price),
+                quantity: l.quantity,
+            })
+            .collect(),
+        taxes: vec![],
     }
 }
 
-async fn waiting(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
+/// Takes the sale's order off its own POS (not the register's current one: a sale finishes
+/// where it began). "There was none" counts as done.
+async fn withdraw(r: &Register, sale: &Sale) -> Result<(), ApiError> {
+    pos_write(
+        r,
+        sale,
+        r.client().delete_pos_order(sale.user_id, &sale.pos_external_id),
+    )
+    .await
+}
+
+/// A sale whose order may or may not be on the POS: search before anything is sent again.
+async fn creating(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     let now = r.now();
-    let expires = sale.expires_at.unwrap_or(now);
-    if now >= expires {
-        return expire(r, sale, "order lifetime over");
+    if let Some(refusal) = w.refused.clone() {
+        // Refused, while an earlier attempt may still land: withdraw once that doubt is over,
+        // then the sale fails with nothing left on the POS.
+        if let Some(left) = doubt_left(sale, now) {
+            return Next::After(left);
+        }
+        if let Err(e) = withdraw(r, sale).await {
+            return Next::Trouble(e);
+        }
+        return fail(r, sale, &refusal);
     }
+    let ends = lifetime_end(r, sale);
     let v = match search(r, sale).await {
         Ok(v) => v,
         Err(e) => return Next::Trouble(e),
     };
-    if let Observed::Paid { paid } = v.observed {
+    if v.observed != Observed::NotScanned {
         let update = SaleUpdate {
-            paid_amount: Some(paid),
+            expires_at: Some(ends),
             ..seen(&v)
         };
-        let detail = paid_detail(sale, paid);
         return go(
             r,
             sale,
-            &[SaleState::Waiting],
-            SaleState::Paid,
-            &detail,
+            SaleState::Waiting,
+            "order found on the POS",
             update,
-            Progress::Paid { paid },
+            Progress::WaitingForCustomer,
         );
     }
-    if w.last_seen.as_ref() != Some(&v.observed) {
-        if v.merchant_order_ids != sale.merchant_order_ids || v.payment_ids != sale.payment_ids {
-            let _ = r.journal().note(sale.id, seen(&v), now);
+    // Left here by a crash longer ago than an order lives (the register stayed off): the
+    // customer has gone, so nothing is sent now, and the sale ends as expired (any order that
+    // did reach the POS is withdrawn on the way).
+    if now >= ends {
+        return expire(r, sale, "never sent, and older than an order's lifetime");
+    }
+    // The order lives only what is left of the sale's lifetime, however late it is sent.
+    let ttl = (ends - now).to_std().unwrap_or_default().max(Duration::from_secs(1));
+    let body = order_body(r, sale);
+    let put = r.client().create_pos_order(
+        sale.user_id,
+        &sale.pos_external_id,
+        &body,
+        Some(Duration::from_secs(ttl.as_secs().max(1))),
+    );
+    match pos_write(r, sale, put).await {
+        Ok(_) => {
+            let update = SaleUpdate {
+                expires_at: Some(ends),
+                last_error: Some(None),
+                ..Default::default()
+            };
+            go(
+                r,
+                sale,
+                SaleState::Waiting,
+                "order on the POS",
+                update,
+                Progress::WaitingForCustomer,
+            )
         }
-        r.emit(sale, progress_of(&v.observed));
-        w.last_seen = Some(v.observed);
+        Err(e) if e.is_uncertain() || matches!(e, ApiError::InvalidToken(_)) => Next::Trouble(e),
+        Err(e) => {
+            let sale = match r.journal().get(sale.id) {
+                Ok(s) => s,
+                Err(j) => return Next::Trouble(journal_trouble(j)),
+            };
+            if doubt_left(&sale, r.now()).is_some() {
+                tracing::warn!(sale = sale.id, error = %e, "refused, with an earlier order that may still land");
+                r.emit(&sale, Progress::Cancelling);
+                w.refused = Some(e);
+                Next::Now
+            } else {
+                fail(r, &sale, &e)
+            }
+        }
+    }
+}
+
+fn fail(r: &Register, sale: &Sale, e: &ApiError) -> Next {
+    let update = SaleUpdate {
+        last_error: Some(Some(e.to_string())),
+        ..Default::default()
+    };
+    go(
+        r,
+        sale,
+        SaleState::Failed,
+        &e.to_string(),
+        update,
+        Progress::Failed { message: e.to_string() },
+    )
+}
+
+async fn waiting(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
+    let now = r.now();
+    let expires = lifetime_end(r, sale);
+    if now >= expires {
+        return expire(r, sale, "order lifetime over");
+    }
+    let _turn = r.looking(sale.id).await;
+    let v = match search(r, sale).await {
+        Ok(v) => v,
+        Err(e) => return Next::Trouble(e),
+    };
+    if v.collected >= sale.total {
+        let detail = paid_detail(sale, v.collected);
+        return go(
+            r,
+            sale,
+            SaleState::Paid,
+            &detail,
+            seen(&v),
+            Progress::Paid { paid: v.collected },
+        );
+    }
+    let mut update = None;
+    if differs(sale, &v) {
+        update = Some(seen(&v));
+    }
+    // The doubt of an earlier put is over: the order on the POS is this sale's own.
+    if sale.pos_doubt_until.is_some_and(|t| t <= now) {
+        update.get_or_insert_with(Default::default).pos_doubt_until = Some(None);
+    }
+    let sale = match update {
+        Some(u) => match r.journal().note(sale.id, u, now) {
+            Ok(s) => s,
+            Err(e) => return Next::Trouble(journal_trouble(e)),
+        },
+        None => sale.clone(),
+    };
+    let progress = progress_of(&v.observed);
+    if w.shown.as_ref() != Some(&progress) {
+        r.emit(&sale, progress.clone());
+        w.shown = Some(progress);
     }
     let age = (now - sale.created_at).to_std().unwrap_or_default();
     let until_expiry = (expires - now).to_std().unwrap_or_default();
@@ -230,92 +460,179 @@ async fn waiting(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     )
 }
 
-/// Cancel or expiry: delete the order, then search once more; a payment found then wins.
+/// Cancel or expiry: withdraw the order, then look once more; a payment found then wins, one
+/// still in process makes the sale pending.
 async fn giving_up(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
-    let c = r.config();
-    if let Err(e) = r.inner.client.delete_pos_order(c.user_id, &c.pos_external_id).await {
+    if let Err(e) = withdraw(r, sale).await {
         return Next::Trouble(e);
     }
+    let sale = match r.journal().get(sale.id) {
+        Ok(s) => s,
+        Err(e) => return Next::Trouble(journal_trouble(e)),
+    };
+    let _turn = r.looking(sale.id).await;
+    let v = match search(r, &sale).await {
+        Ok(v) => v,
+        Err(e) => return Next::Trouble(e),
+    };
+    let cancelled = sale.state == SaleState::Cancelling;
+    if v.collected >= sale.total {
+        let detail = format!(
+            "the payment arrived before the order was withdrawn; {}",
+            paid_detail(&sale, v.collected)
+        );
+        return go(
+            r,
+            &sale,
+            SaleState::Paid,
+            &detail,
+            seen(&v),
+            Progress::Paid { paid: v.collected },
+        );
+    }
+    if v.in_process {
+        let update = SaleUpdate {
+            ends_as: Some(if cancelled {
+                SaleState::Cancelled
+            } else {
+                SaleState::Expired
+            }),
+            ..seen(&v)
+        };
+        return go(
+            r,
+            &sale,
+            SaleState::Pending,
+            "order withdrawn; a payment is still being processed by Mercado Pago",
+            update,
+            Progress::Pending,
+        );
+    }
+    // An earlier request may still put the order back: withdraw once more when that is over.
+    if let Some(left) = doubt_left(&sale, r.now()) {
+        if let Err(e) = note_money(r, &sale, &v) {
+            return Next::Trouble(journal_trouble(e));
+        }
+        if w.shown != Some(Progress::Cancelling) {
+            r.emit(&sale, Progress::Cancelling);
+            w.shown = Some(Progress::Cancelling);
+        }
+        return Next::After(left);
+    }
+    let (to, progress, what) = if cancelled {
+        (SaleState::Cancelled, Progress::Cancelled, "order withdrawn")
+    } else {
+        (SaleState::Expired, Progress::Expired, "order expired")
+    };
+    let c = sale.currency;
+    let detail = if v.collected > Decimal::ZERO {
+        format!(
+            "{what}; {} {c} collected of {} {c}, to give back",
+            c.rescale(v.collected),
+            c.rescale(sale.total)
+        )
+    } else {
+        format!("{what}, no payment found")
+    };
+    go(r, &sale, to, &detail, seen(&v), progress)
+}
+
+/// A payment Mercado Pago is still processing: looked at now and then until it is resolved.
+async fn pending(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
+    let _turn = r.looking(sale.id).await;
     let v = match search(r, sale).await {
         Ok(v) => v,
         Err(e) => return Next::Trouble(e),
     };
-    let from = [sale.state];
-    if let Observed::Paid { paid } = v.observed {
+    if v.collected >= sale.total {
+        let detail = format!("the pending payment was approved; {}", paid_detail(sale, v.collected));
+        return go(
+            r,
+            sale,
+            SaleState::Paid,
+            &detail,
+            seen(&v),
+            Progress::Paid { paid: v.collected },
+        );
+    }
+    if v.in_process {
+        if let Err(e) = note_money(r, sale, &v) {
+            return Next::Trouble(journal_trouble(e));
+        }
+        if w.shown != Some(Progress::Pending) {
+            r.emit(sale, Progress::Pending);
+            w.shown = Some(Progress::Pending);
+        }
+        return Next::After(r.config().schedule.pending_every);
+    }
+    let to = sale
+        .ends_as
+        .filter(|s| sale.state.may_become(*s))
+        .unwrap_or(SaleState::Cancelled);
+    let progress = if to == SaleState::Expired {
+        Progress::Expired
+    } else {
+        Progress::Cancelled
+    };
+    go(r, sale, to, "the pending payment was not approved", seen(&v), progress)
+}
+
+/// A sale that ended: its last POS doubt is cleared (the order withdrawn once more when it is
+/// over), and its money is looked at now and then while some may still arrive (a second
+/// payment, a late one, one that was in process).
+async fn after_end(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
+    let now = r.now();
+    let schedule = r.config().schedule;
+    let doubt = doubt_left(sale, now);
+    if doubt.is_none() && sale.pos_doubt_until.is_some() {
+        // The journal lets no other sale begin on the POS while this one is in doubt, so this
+        // withdraws nothing but what this sale's own lost request may have put there.
+        return match withdraw(r, sale).await {
+            Ok(()) => Next::Now,
+            Err(e) => Next::Trouble(e),
+        };
+    }
+    if sale.state == SaleState::Failed {
+        return doubt.map_or(Next::Stop, Next::After);
+    }
+    // A woken sale is looked at once, whatever may still change it.
+    if w.looked && !may_still_change(sale, now, &schedule) {
+        return Next::Stop;
+    }
+    let _turn = r.looking(sale.id).await;
+    let v = match search(r, sale).await {
+        Ok(v) => v,
+        Err(e) => return Next::Trouble(e),
+    };
+    w.looked = true;
+    if matches!(sale.state, SaleState::Cancelled | SaleState::Expired) && v.collected >= sale.total {
         let update = SaleUpdate {
-            paid_amount: Some(paid),
+            late: Some(true),
             ..seen(&v)
         };
         let detail = format!(
-            "the payment arrived before the order was withdrawn; {}",
-            paid_detail(sale, paid)
+            "paid late, after it was {}; {}",
+            sale.state,
+            paid_detail(sale, v.collected)
         );
         return go(
             r,
             sale,
-            &from,
             SaleState::Paid,
             &detail,
             update,
-            Progress::Paid { paid },
+            Progress::Paid { paid: v.collected },
         );
     }
-    let now = r.now();
-    if v.observed == Observed::InProcess && now - *w.hold_since.get_or_insert(now) < HOLD_FOR_PAYMENT_IN_PROCESS {
-        if w.last_seen.as_ref() != Some(&v.observed) {
-            r.emit(sale, Progress::PaymentInProcess);
-            w.last_seen = Some(v.observed);
-        }
-        return Next::After(c.schedule.fast);
+    if let Err(e) = note_money(r, sale, &v) {
+        return Next::Trouble(journal_trouble(e));
     }
-    let (to, progress, detail) = if sale.state == SaleState::Cancelling {
-        (
-            SaleState::Cancelled,
-            Progress::Cancelled,
-            "order withdrawn, no payment found",
-        )
+    let every = if now >= late_window_end(sale, &schedule) && v.in_process && !v.payable {
+        schedule.pending_every
     } else {
-        (SaleState::Expired, Progress::Expired, "order expired, no payment found")
+        schedule.late_every
     };
-    go(r, sale, &from, to, detail, seen(&v), progress)
-}
-
-/// A given-up sale is searched now and then: a payment that arrives late is still found.
-async fn late_watch(r: &Register, sale: &Sale) -> Next {
-    let schedule = r.config().schedule;
-    if !in_late_window(sale, r.now(), &schedule) {
-        return Next::Stop;
-    }
-    match search(r, sale).await {
-        Ok(Verdict {
-            observed: Observed::Paid { paid },
-            merchant_order_ids,
-            payment_ids,
-        }) => {
-            let v = Verdict {
-                observed: Observed::Paid { paid },
-                merchant_order_ids,
-                payment_ids,
-            };
-            let update = SaleUpdate {
-                paid_amount: Some(paid),
-                late: Some(true),
-                ..seen(&v)
-            };
-            let detail = format!("paid late, after it was {}; {}", sale.state, paid_detail(sale, paid));
-            go(
-                r,
-                sale,
-                &[sale.state],
-                SaleState::Paid,
-                &detail,
-                update,
-                Progress::Paid { paid },
-            )
-        }
-        Ok(_) => Next::After(schedule.late_every),
-        Err(e) => Next::Trouble(e),
-    }
+    Next::After(doubt.map_or(every, |d| d.min(every)))
 }
 
 fn progress_of(o: &Observed) -> Progress {
@@ -329,7 +646,7 @@ fn progress_of(o: &Observed) -> Progress {
     }
 }
 
-fn paid_detail(sale: &Sale, paid: rust_decimal::Decimal) -> String {
+fn paid_detail(sale: &Sale, paid: Decimal) -> String {
     let c = sale.currency;
     if paid > sale.total {
         let over = c.rescale(paid - sale.total);

@@ -28,11 +28,14 @@ pub struct Cart {
     pub lines: Vec<CartLine>,
 }
 
-/// A cart that passed every check, with its exact total in the site's currency.
+/// A cart that passed every check, with its exact line totals and total in the site's
+/// currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckedCart {
     pub currency: Currency,
     pub lines: Vec<CartLine>,
+    #[serde(default)]
+    pub line_totals: Vec<Decimal>,
     #[serde(with = "json_amount")]
     pub total: Decimal,
 }
@@ -93,7 +96,13 @@ impl Cart {
             return Err(CartError::TooManyLines { max: MAX_LINES });
         }
         let mut lines = Vec::with_capacity(self.lines.len());
+        let mut line_totals = Vec::with_capacity(self.lines.len());
         let mut total = Decimal::ZERO;
+        // Checked: a price typed by hand times a quantity may not fit in a decimal at all.
+        let too_large = CartError::TotalTooLarge {
+            max: max_total(currency),
+            currency,
+        };
         for (i, l) in self.lines.iter().enumerate() {
             let line = i + 1;
             let title = l.title.trim();
@@ -126,12 +135,11 @@ impl Cart {
                     max: MAX_QUANTITY,
                 });
             }
-            total = total
-                .checked_add(unit_price * Decimal::from(l.quantity))
-                .ok_or(CartError::TotalTooLarge {
-                    max: max_total(currency),
-                    currency,
-                })?;
+            let line_total = unit_price
+                .checked_mul(Decimal::from(l.quantity))
+                .ok_or_else(|| too_large.clone())?;
+            total = total.checked_add(line_total).ok_or_else(|| too_large.clone())?;
+            line_totals.push(line_total);
             lines.push(CartLine {
                 title: title.to_owned(),
                 unit_price,
@@ -139,14 +147,12 @@ impl Cart {
             });
         }
         if total > max_total(currency) {
-            return Err(CartError::TotalTooLarge {
-                max: max_total(currency),
-                currency,
-            });
+            return Err(too_large);
         }
         Ok(CheckedCart {
             currency,
             lines,
+            line_totals,
             total: currency.rescale(total),
         })
     }
@@ -225,6 +231,18 @@ mod tests {
         );
         assert!(matches!(
             c(vec![line("a", "99999999", 1)]),
+            CartError::TotalTooLarge { .. }
+        ));
+        // A price near the largest decimal times a quantity does not fit at all: refused, not a panic.
+        assert!(matches!(
+            c(vec![line("a", "40000000000000000000000000000", 12)]),
+            CartError::TotalTooLarge { .. }
+        ));
+        assert!(matches!(
+            c(vec![
+                line("a", "40000000000000000000000000000", 1),
+                line("b", "40000000000000000000000000000", 1)
+            ]),
             CartError::TotalTooLarge { .. }
         ));
         assert_eq!(

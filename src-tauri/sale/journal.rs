@@ -7,10 +7,11 @@ use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::state::Outcome;
 use super::{CartLine, CheckedCart, SaleState};
 use crate::money::Currency;
 
@@ -31,14 +32,50 @@ pub struct Sale {
     pub state: SaleState,
     /// Paid after it was given up (cancelled or expired).
     pub late: bool,
+    /// What Mercado Pago holds for the sale, as last seen: approved payments minus their
+    /// refunds, summed over every merchant order of its reference.
+    #[serde(with = "crate::money::json_amount")]
+    pub collected: Decimal,
+    /// The `collected` the cashier last acknowledged (None: the sale's end was never seen).
     #[serde(with = "crate::money::json_amount::option")]
-    pub paid_amount: Option<Decimal>,
+    pub acknowledged: Option<Decimal>,
+    /// The cashier must see it: a payment still pending, or an end (or money) not acknowledged.
+    pub attention: bool,
     pub merchant_order_ids: Vec<u64>,
     pub payment_ids: Vec<u64>,
     pub last_error: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// A request of this sale that changes its POS (an order put, an order withdrawn) went
+    /// unanswered and may still land at Mercado Pago until then: meanwhile the sale holds its POS.
+    pub pos_doubt_until: Option<DateTime<Utc>>,
+    /// What a pending sale becomes if its payment is refused (`cancelled` or `expired`).
+    pub ends_as: Option<SaleState>,
+    /// At the last look a payment of the sale was still in process (pending, in review): the
+    /// sale is watched until it is resolved, whatever its state, a restart included.
+    pub payment_in_process: bool,
+    /// At the last look a merchant order of the sale could still take a payment (`opened`).
+    pub orders_payable: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Sale {
+    pub fn outcome(&self) -> Outcome {
+        Outcome::of(self.state, self.total, self.collected)
+    }
+
+    /// The sale may have an order on its POS, or a request that may still put one there.
+    pub fn holds_pos(&self) -> bool {
+        self.state.is_open() || self.pos_doubt_until.is_some()
+    }
+
+    fn needs_attention(&self) -> bool {
+        match self.state {
+            SaleState::Pending => true,
+            s if s.is_ended() => self.acknowledged.is_none_or(|seen| self.collected > seen),
+            _ => false,
+        }
+    }
 }
 
 /// One step of a sale's life.
@@ -53,12 +90,17 @@ pub struct StateChange {
 #[derive(Debug, Clone, Default)]
 pub struct SaleUpdate {
     pub expires_at: Option<DateTime<Utc>>,
-    pub paid_amount: Option<Decimal>,
+    pub collected: Option<Decimal>,
     pub merchant_order_ids: Option<Vec<u64>>,
     pub payment_ids: Option<Vec<u64>>,
     /// `Some(None)` clears it.
     pub last_error: Option<Option<String>>,
     pub late: Option<bool>,
+    /// `Some(None)` clears it.
+    pub pos_doubt_until: Option<Option<DateTime<Utc>>>,
+    pub ends_as: Option<SaleState>,
+    pub payment_in_process: Option<bool>,
+    pub orders_payable: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
@@ -76,13 +118,25 @@ pub enum JournalError {
     Busy,
     #[error("no sale {0}")]
     NoSuchSale(SaleId),
+    /// One sale at a time per POS: this one still holds it.
+    #[error("sale {0} still holds this register's POS")]
+    PosHeld(SaleId),
+    #[error("a sale cannot go from {from} to {to}")]
+    NotAllowed { from: SaleState, to: SaleState },
     #[error("sales journal error: {0}")]
     Other(String),
 }
 
-const MIGRATIONS: &[&str] = &[
+/// A step of the schema: SQL, or Rust where amounts must stay exact.
+enum Migration {
+    Sql(&'static str),
+    Rust(fn(&Transaction<'_>) -> rusqlite::Result<()>),
+}
+
+const MIGRATIONS: &[Migration] = &[
     // 1: sales and their steps.
-    "CREATE TABLE sales (
+    Migration::Sql(
+        "CREATE TABLE sales (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         external_reference TEXT NOT NULL UNIQUE,
         pos_external_id TEXT NOT NULL,
@@ -110,13 +164,113 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     CREATE INDEX sale_changes_sale ON sale_changes(sale_id);",
+    ),
     // 2: the product catalog.
-    super::catalog::MIGRATION,
+    Migration::Sql(super::catalog::MIGRATION),
     // 3: refunds.
-    crate::records::MIGRATION,
+    Migration::Sql(crate::records::MIGRATION),
     // 4: finding the recently finished sales at start without reading every sale.
-    "CREATE INDEX sales_updated ON sales(updated_at);",
+    Migration::Sql("CREATE INDEX sales_updated ON sales(updated_at);"),
+    // 5: the money of every merchant order, one sale per POS, what the cashier must see.
+    Migration::Rust(collected_and_one_sale_per_pos),
 ];
+
+/// Migration 5. `paid_amount` (the paying merchant order's amount) becomes `collected` (what
+/// Mercado Pago holds, net of refunds); refunds journaled as "the rest" get the amount that was
+/// left then; sales that ended before this version count as seen by the cashier; and a POS
+/// held by two open sales (possible before) keeps the newest, the others expire.
+fn collected_and_one_sale_per_pos(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE sales ADD COLUMN collected TEXT NOT NULL DEFAULT '0';
+         ALTER TABLE sales ADD COLUMN acknowledged TEXT;
+         ALTER TABLE sales ADD COLUMN attention INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE sales ADD COLUMN pos_doubt_until TEXT;
+         ALTER TABLE sales ADD COLUMN ends_as TEXT;
+         ALTER TABLE sales ADD COLUMN payment_in_process INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE sales ADD COLUMN orders_payable INTEGER NOT NULL DEFAULT 0;
+         UPDATE sales SET collected = paid_amount WHERE paid_amount IS NOT NULL;",
+    )?;
+    let refunded: Vec<(SaleId, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT DISTINCT r.sale_id, s.collected FROM refunds r JOIN sales s ON s.id = r.sale_id
+             WHERE r.state IN ('done', 'requested')",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (sale_id, paid) in refunded {
+        let paid = Decimal::from_str(&paid).unwrap_or_default();
+        let mut left = paid;
+        let rows: Vec<(i64, Option<String>, String)> = {
+            let mut stmt = tx.prepare("SELECT id, amount, state FROM refunds WHERE sale_id = ?1 ORDER BY id")?;
+            let rows = stmt.query_map([sale_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for (id, amount, state) in rows {
+            let amount = match amount.and_then(|a| Decimal::from_str(&a).ok()) {
+                Some(a) => a,
+                None => {
+                    let rest = left.max(Decimal::ZERO);
+                    tx.execute(
+                        "UPDATE refunds SET amount = ?1 WHERE id = ?2",
+                        params![rest.to_string(), id],
+                    )?;
+                    rest
+                }
+            };
+            if state == "done" {
+                left -= amount;
+            }
+        }
+        tx.execute(
+            "UPDATE sales SET collected = ?1 WHERE id = ?2",
+            params![left.max(Decimal::ZERO).to_string(), sale_id],
+        )?;
+    }
+    tx.execute_batch(&format!(
+        "UPDATE sales SET acknowledged = collected WHERE state IN ({ended});
+         ALTER TABLE sales DROP COLUMN paid_amount;",
+        ended = state_list(&[
+            SaleState::Paid,
+            SaleState::Cancelled,
+            SaleState::Expired,
+            SaleState::Failed
+        ]),
+    ))?;
+    let open = state_list(&SaleState::OPEN);
+    let doubled: Vec<(SaleId, String)> = {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT s.id, s.state FROM sales s WHERE s.state IN ({open}) AND EXISTS (
+                SELECT 1 FROM sales n WHERE n.user_id = s.user_id AND n.pos_external_id = s.pos_external_id
+                AND n.state IN ({open}) AND n.id > s.id)"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let now = ts(Utc::now());
+    for (id, _) in doubled {
+        // A POS holds one order (each create replaces the last): the older sale has none now.
+        tx.execute(
+            "UPDATE sales SET state = 'expired', updated_at = ?1 WHERE id = ?2",
+            params![now, id],
+        )?;
+        tx.execute(
+            "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, 'expired', ?3)",
+            params![
+                id,
+                now,
+                "another sale took this register's POS while this one was open (before this version)"
+            ],
+        )?;
+    }
+    tx.execute_batch(&format!(
+        "CREATE UNIQUE INDEX sales_one_per_pos ON sales(user_id, pos_external_id)
+             WHERE state IN ({open}) OR pos_doubt_until IS NOT NULL;
+         CREATE INDEX sales_attention ON sales(id) WHERE attention = 1;
+         CREATE INDEX sales_in_doubt ON sales(id) WHERE pos_doubt_until IS NOT NULL;
+         CREATE INDEX sales_in_process ON sales(id) WHERE payment_in_process = 1;"
+    ))
+}
 
 pub struct Journal {
     conn: Mutex<Connection>,
@@ -144,6 +298,18 @@ impl JournalError {
             Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => JournalError::CannotOpen(where_),
             _ => JournalError::Other(e.to_string()),
         }
+    }
+}
+
+/// Why a step inside a transaction stopped: SQLite's error, or the journal's own rule.
+enum Refused {
+    Sqlite(rusqlite::Error),
+    Journal(JournalError),
+}
+
+impl From<rusqlite::Error> for Refused {
+    fn from(e: rusqlite::Error) -> Self {
+        Refused::Sqlite(e)
     }
 }
 
@@ -217,9 +383,13 @@ impl Journal {
         let version: usize = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = conn.transaction().map_err(|e| self.err(e))?;
-            tx.execute_batch(sql).map_err(|e| self.err(e))?;
+            match step {
+                Migration::Sql(sql) => tx.execute_batch(sql),
+                Migration::Rust(f) => f(&tx),
+            }
+            .map_err(|e| self.err(e))?;
             tx.pragma_update(None, "user_version", i + 1).map_err(|e| self.err(e))?;
             tx.commit().map_err(|e| self.err(e))?;
         }
@@ -231,14 +401,29 @@ impl Journal {
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, JournalError> {
+        self.checked_transaction(|tx| f(tx).map_err(Refused::Sqlite))
+    }
+
+    fn checked_transaction<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, Refused>,
+    ) -> Result<T, JournalError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
-        let out = f(&tx).map_err(|e| self.err(e))?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let out = match f(&tx) {
+            Ok(out) => out,
+            Err(Refused::Sqlite(e)) => return Err(self.err(e)),
+            Err(Refused::Journal(e)) => return Err(e),
+        };
         tx.commit().map_err(|e| self.err(e))?;
         Ok(out)
     }
 
     /// Records a new sale in `creating`, with its own `external_reference`, before any request.
+    /// Refused with [`JournalError::PosHeld`] while another sale holds the POS: the journal
+    /// itself keeps one sale per POS.
     pub fn begin_sale(
         &self,
         pos_external_id: &str,
@@ -247,13 +432,21 @@ impl Journal {
         now: DateTime<Utc>,
     ) -> Result<Sale, JournalError> {
         let lines = serde_json::to_string(&cart.lines).map_err(|e| JournalError::Other(e.to_string()))?;
-        let id = self.with_transaction(|tx| {
+        let id = self.checked_transaction(|tx| {
             // A placeholder made unique by the row id, replaced at once in the same transaction.
-            tx.execute(
+            let inserted = tx.execute(
                 "INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total, lines, state, created_at, updated_at)
                  VALUES ('pending-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, 'creating', ?6, ?6)",
                 params![pos_external_id, user_id as i64, cart.currency.code(), cart.total.to_string(), lines, ts(now)],
-            )?;
+            );
+            if let Err(e) = inserted {
+                if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+                    if let Some(holder) = holder_in(tx, user_id, pos_external_id)? {
+                        return Err(Refused::Journal(JournalError::PosHeld(holder)));
+                    }
+                }
+                return Err(e.into());
+            }
             let id = tx.last_insert_rowid();
             tx.execute(
                 "UPDATE sales SET external_reference = ?1 WHERE id = ?2",
@@ -269,7 +462,8 @@ impl Journal {
     }
 
     /// Moves a sale to `to` if it is in one of `from`, with its step recorded in the same
-    /// transaction. None when the sale was in another state (someone else moved it first).
+    /// transaction. None when the sale was in another state (someone else moved it first). A
+    /// step that is not in the table of transitions is refused.
     pub fn transition(
         &self,
         id: SaleId,
@@ -279,13 +473,15 @@ impl Journal {
         update: SaleUpdate,
         now: DateTime<Utc>,
     ) -> Result<Option<Sale>, JournalError> {
-        let changed = self.with_transaction(|tx| {
-            let current: Option<String> = tx
-                .query_row("SELECT state FROM sales WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?;
-            let Some(current) = current else { return Ok(false) };
-            if !from.iter().any(|s| s.as_str() == current) {
-                return Ok(false);
+        self.checked_transaction(|tx| {
+            let Some(sale) = read_in(tx, id)? else {
+                return Ok(None);
+            };
+            if !from.contains(&sale.state) {
+                return Ok(None);
+            }
+            if !sale.state.may_become(to) {
+                return Err(Refused::Journal(JournalError::NotAllowed { from: sale.state, to }));
             }
             tx.execute(
                 "UPDATE sales SET state = ?1, updated_at = ?2 WHERE id = ?3",
@@ -296,22 +492,60 @@ impl Journal {
                 "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, ?3, ?4)",
                 params![id, ts(now), to.as_str(), detail],
             )?;
-            Ok(true)
-        })?;
-        if changed {
-            self.get(id).map(Some)
-        } else {
-            Ok(None)
-        }
+            Ok(Some(settle_attention(tx, id)?))
+        })
     }
 
     /// Records what was learnt about a sale without changing its state.
     pub fn note(&self, id: SaleId, update: SaleUpdate, now: DateTime<Utc>) -> Result<Sale, JournalError> {
+        self.checked_transaction(|tx| {
+            if tx.execute("UPDATE sales SET updated_at = ?1 WHERE id = ?2", params![ts(now), id])? == 0 {
+                return Err(Refused::Journal(JournalError::NoSuchSale(id)));
+            }
+            apply(tx, id, &update)?;
+            settle_attention(tx, id)
+        })
+    }
+
+    /// Records a step of a sale that changes no state (a refund, money seen after its end).
+    pub fn remark(&self, id: SaleId, detail: &str, now: DateTime<Utc>) -> Result<(), JournalError> {
         self.with_transaction(|tx| {
-            tx.execute("UPDATE sales SET updated_at = ?1 WHERE id = ?2", params![ts(now), id])?;
-            apply(tx, id, &update)
-        })?;
-        self.get(id)
+            tx.execute(
+                "INSERT INTO sale_changes (sale_id, at, state, detail) SELECT id, ?2, state, ?3 FROM sales WHERE id = ?1",
+                params![id, ts(now), detail],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The cashier saw how the sale ended and what it collected. None when it has not ended
+    /// (an open or pending sale is shown until it ends).
+    pub fn acknowledge(&self, id: SaleId, now: DateTime<Utc>) -> Result<Option<Sale>, JournalError> {
+        self.checked_transaction(|tx| {
+            let Some(sale) = read_in(tx, id)? else {
+                return Err(Refused::Journal(JournalError::NoSuchSale(id)));
+            };
+            if !sale.state.is_ended() {
+                return Ok(None);
+            }
+            if sale.acknowledged != Some(sale.collected) {
+                tx.execute(
+                    "UPDATE sales SET acknowledged = ?1 WHERE id = ?2",
+                    params![sale.collected.to_string(), id],
+                )?;
+                let c = sale.currency;
+                tx.execute(
+                    "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        id,
+                        ts(now),
+                        sale.state.as_str(),
+                        format!("seen by the cashier ({} {c} collected)", c.rescale(sale.collected))
+                    ],
+                )?;
+            }
+            Ok(Some(settle_attention(tx, id)?))
+        })
     }
 
     pub fn get(&self, id: SaleId) -> Result<Sale, JournalError> {
@@ -333,19 +567,48 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
+    /// The sale that holds this POS now, if any (see [`Sale::holds_pos`]).
+    pub fn holder(&self, user_id: u64, pos_external_id: &str) -> Result<Option<Sale>, JournalError> {
+        let id = self.with_transaction(|tx| holder_in(tx, user_id, pos_external_id))?;
+        id.map(|id| self.get(id)).transpose()
+    }
+
     /// Sales in any of `states`, oldest first.
     pub fn in_states(&self, states: &[SaleState]) -> Result<Vec<Sale>, JournalError> {
         self.sales_where(&format!("state IN ({})", state_list(states)), [])
     }
 
-    /// Sales in any of `states` last changed at or after `since`, oldest first. Found through
-    /// the `updated_at` index, so a journal of a million sales answers at once.
-    pub fn changed_since(&self, states: &[SaleState], since: DateTime<Utc>) -> Result<Vec<Sale>, JournalError> {
-        // `+state`: the state index would visit every cancelled sale ever made.
-        self.sales_where(
-            &format!("+state IN ({}) AND updated_at >= ?1", state_list(states)),
+    /// Sales the cashier must see (pending, or ended and not acknowledged), newest first.
+    pub fn needing_attention(&self) -> Result<Vec<Sale>, JournalError> {
+        let mut sales = self.sales_where("attention = 1", [])?;
+        sales.reverse();
+        Ok(sales)
+    }
+
+    /// Sales that may still change and must be watched at start: open or pending ones, those
+    /// with a request in doubt or a payment in process, and ended ones last changed at or
+    /// after `since`. Found through
+    /// indexes, so a journal of a million sales answers at once.
+    pub fn to_watch(&self, since: DateTime<Utc>) -> Result<Vec<Sale>, JournalError> {
+        let mut states = SaleState::OPEN.to_vec();
+        states.push(SaleState::Pending);
+        let mut sales = self.in_states(&states)?;
+        // `+state`: the state index would visit every ended sale ever made.
+        let ended = [
+            SaleState::Paid,
+            SaleState::Cancelled,
+            SaleState::Expired,
+            SaleState::Failed,
+        ];
+        sales.extend(self.sales_where(
+            &format!("+state IN ({}) AND updated_at >= ?1", state_list(&ended)),
             [ts(since)],
-        )
+        )?);
+        sales.extend(self.sales_where("pos_doubt_until IS NOT NULL", [])?);
+        sales.extend(self.sales_where("payment_in_process = 1", [])?);
+        sales.sort_by_key(|s| s.id);
+        sales.dedup_by_key(|s| s.id);
+        Ok(sales)
     }
 
     fn sales_where(&self, filter: &str, params: impl rusqlite::Params) -> Result<Vec<Sale>, JournalError> {
@@ -401,14 +664,44 @@ impl Journal {
     }
 }
 
+fn read_in(tx: &Transaction<'_>, id: SaleId) -> rusqlite::Result<Option<Sale>> {
+    tx.query_row("SELECT * FROM sales WHERE id = ?1", [id], read_sale)
+        .optional()
+}
+
+fn holder_in(tx: &Transaction<'_>, user_id: u64, pos_external_id: &str) -> rusqlite::Result<Option<SaleId>> {
+    tx.query_row(
+        &format!(
+            "SELECT id FROM sales WHERE user_id = ?1 AND pos_external_id = ?2
+             AND (state IN ({}) OR pos_doubt_until IS NOT NULL) ORDER BY id DESC LIMIT 1",
+            state_list(&SaleState::OPEN)
+        ),
+        params![user_id as i64, pos_external_id],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Keeps the `attention` flag (indexed, so the screen finds what to show at once) in step with
+/// the sale it is derived from.
+fn settle_attention(tx: &Transaction<'_>, id: SaleId) -> Result<Sale, Refused> {
+    let mut sale = read_in(tx, id)?.ok_or(Refused::Journal(JournalError::NoSuchSale(id)))?;
+    let attention = sale.needs_attention();
+    if attention != sale.attention {
+        tx.execute("UPDATE sales SET attention = ?1 WHERE id = ?2", params![attention, id])?;
+        sale.attention = attention;
+    }
+    Ok(sale)
+}
+
 fn apply(tx: &rusqlite::Transaction<'_>, id: SaleId, u: &SaleUpdate) -> rusqlite::Result<()> {
     let ids = |v: &Vec<u64>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     if let Some(t) = u.expires_at {
         tx.execute("UPDATE sales SET expires_at = ?1 WHERE id = ?2", params![ts(t), id])?;
     }
-    if let Some(a) = u.paid_amount {
+    if let Some(a) = u.collected {
         tx.execute(
-            "UPDATE sales SET paid_amount = ?1 WHERE id = ?2",
+            "UPDATE sales SET collected = ?1 WHERE id = ?2",
             params![a.to_string(), id],
         )?;
     }
@@ -427,12 +720,34 @@ fn apply(tx: &rusqlite::Transaction<'_>, id: SaleId, u: &SaleUpdate) -> rusqlite
     if let Some(l) = u.late {
         tx.execute("UPDATE sales SET late = ?1 WHERE id = ?2", params![l, id])?;
     }
+    if let Some(d) = u.pos_doubt_until {
+        tx.execute(
+            "UPDATE sales SET pos_doubt_until = ?1 WHERE id = ?2",
+            params![d.map(ts), id],
+        )?;
+    }
+    if let Some(s) = u.ends_as {
+        tx.execute("UPDATE sales SET ends_as = ?1 WHERE id = ?2", params![s.as_str(), id])?;
+    }
+    if let Some(p) = u.payment_in_process {
+        tx.execute("UPDATE sales SET payment_in_process = ?1 WHERE id = ?2", params![p, id])?;
+    }
+    if let Some(p) = u.orders_payable {
+        tx.execute("UPDATE sales SET orders_payable = ?1 WHERE id = ?2", params![p, id])?;
+    }
     Ok(())
 }
 
 fn read_sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
     let text = |name: &str| r.get::<_, String>(name);
     let ids = |name: &str| -> rusqlite::Result<Vec<u64>> { Ok(serde_json::from_str(&text(name)?).unwrap_or_default()) };
+    let amount = |name: &str| -> rusqlite::Result<Option<Decimal>> {
+        Ok(r.get::<_, Option<String>>(name)?
+            .and_then(|a| Decimal::from_str(&a).ok()))
+    };
+    let moment = |name: &str| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<String>>(name)?.map(|t| parse_ts(&t)))
+    };
     Ok(Sale {
         id: r.get("id")?,
         external_reference: text("external_reference")?,
@@ -443,13 +758,19 @@ fn read_sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
         lines: serde_json::from_str(&text("lines")?).unwrap_or_default(),
         state: SaleState::from_str(&text("state")?).unwrap_or(SaleState::Failed),
         late: r.get("late")?,
-        paid_amount: r
-            .get::<_, Option<String>>("paid_amount")?
-            .and_then(|a| Decimal::from_str(&a).ok()),
+        collected: amount("collected")?.unwrap_or_default(),
+        acknowledged: amount("acknowledged")?,
+        attention: r.get("attention")?,
         merchant_order_ids: ids("merchant_order_ids")?,
         payment_ids: ids("payment_ids")?,
         last_error: r.get("last_error")?,
-        expires_at: r.get::<_, Option<String>>("expires_at")?.map(|t| parse_ts(&t)),
+        expires_at: moment("expires_at")?,
+        pos_doubt_until: moment("pos_doubt_until")?,
+        ends_as: r
+            .get::<_, Option<String>>("ends_as")?
+            .and_then(|s| SaleState::from_str(&s).ok()),
+        payment_in_process: r.get("payment_in_process")?,
+        orders_payable: r.get("orders_payable")?,
         created_at: parse_ts(&text("created_at")?),
         updated_at: parse_ts(&text("updated_at")?),
     })
@@ -553,8 +874,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
         let refs: std::collections::HashSet<String> = (0..200)
-            .map(|_| {
-                j.begin_sale("CAJA1", 1, &cart(), Utc::now())
+            .map(|i| {
+                j.begin_sale(&format!("CAJA{i}"), 1, &cart(), Utc::now())
                     .unwrap()
                     .external_reference
             })
@@ -568,8 +889,8 @@ mod tests {
         let path = dir.path().join("j.sqlite3");
         {
             let j = Journal::open(&path).unwrap();
-            for _ in 0..300 {
-                j.begin_sale("CAJA1", 1, &cart(), Utc::now()).unwrap();
+            for i in 0..300 {
+                j.begin_sale(&format!("CAJA{i}"), 1, &cart(), Utc::now()).unwrap();
             }
         }
         let mut bytes = std::fs::read(&path).unwrap();

@@ -9,4 +9,4 @@ pub mod state;
 pub use cart::{Cart, CartError, CartLine, CheckedCart};
 pub use catalog::{Product, ProductError, RowError};
 pub use journal::{Journal, JournalError, Sale, SaleId, StateChange};
-pub use state::SaleState;
+pub use state::{Outcome, SaleState};

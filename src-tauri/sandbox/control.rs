@@ -27,10 +27,18 @@ use super::{qr, Account, Shared};
 pub enum Fault {
     /// Answer this status with a Mercado Pago error body; the request is not carried out.
     Status { status: u16 },
-    /// 429 with `Retry-After`; not carried out.
-    RateLimit { retry_after: u64 },
+    /// 429 with `Retry-After` (seconds, or as an HTTP date when `http_date`); not carried out.
+    RateLimit {
+        retry_after: u64,
+        #[serde(default)]
+        http_date: bool,
+    },
     /// Carry the request out, but answer only after `ms` (past the client's timeout, say).
     Delay { ms: u64 },
+    /// The request reaches Mercado Pago but is carried out only `ms` later, on its own, whatever
+    /// the client does meanwhile; the client gets no answer (the connection drops at `ms`). A
+    /// create that lands after the register gave up on it.
+    Late { ms: u64 },
     /// Close the connection in the middle of the answer; not carried out.
     Drop,
     /// Carry it out, then answer 200 with a body that is not JSON.
@@ -166,10 +174,32 @@ pub async fn faults_and_log(State(shared): State<Arc<Shared>>, req: Request, nex
     let response = match fault {
         None => next.run(req).await,
         Some(Fault::Status { status }) => refused(refusal(status, "internal_error", "injected failure")),
-        Some(Fault::RateLimit { retry_after }) => {
+        Some(Fault::RateLimit { retry_after, http_date }) => {
             let mut r = refused(refusal(429, "too_many_requests", "too many requests"));
-            r.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+            let value = if http_date {
+                let at = chrono::Utc::now() + chrono::Duration::seconds(retry_after as i64);
+                at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+            } else {
+                retry_after.to_string()
+            };
+            if let Ok(v) = header::HeaderValue::from_str(&value) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
             r
+        }
+        Some(Fault::Late { ms }) => {
+            let late = shared.clone();
+            shared.runtime.spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                let _ = next.run(req).await;
+                send_notices(&late);
+            });
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(futures_util_stream_error())
+                .unwrap_or_default()
         }
         Some(Fault::Delay { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -251,6 +281,7 @@ pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/sandbox/state", get(state))
         .route("/sandbox/users", post(add_user))
+        .route("/sandbox/users/{user_id}/token", post(renew_token))
         .route("/sandbox/pos/{pos_id}/scan", post(scan))
         .route("/sandbox/pos/{pos_id}/customer", post(customer))
         .route("/sandbox/merchant_orders/{id}/pay", post(pay))
@@ -299,6 +330,14 @@ async fn add_user(State(s): State<Arc<Shared>>, Json(u): Json<NewUser>) -> Respo
             site_id: user.site_id,
         })
         .into_response(),
+        Err(r) => refused(r),
+    }
+}
+
+/// Revokes the account's token and issues a new one (as the developer panel's "renew" does).
+async fn renew_token(State(s): State<Arc<Shared>>, Path(user_id): Path<u64>) -> Response {
+    match s.world().renew_token(user_id) {
+        Ok(token) => Json(json!({ "token": token })).into_response(),
         Err(r) => refused(r),
     }
 }

@@ -59,6 +59,8 @@ pub struct Pos {
     pub category: Option<u64>,
     pub url: Option<String>,
     pub uuid: String,
+    /// False (Mercado Pago's default): the customer types the amount.
+    pub fixed_amount: bool,
     pub created: DateTime<Utc>,
 }
 
@@ -159,6 +161,9 @@ pub struct World {
     pub notices: Vec<Notice>,
     /// Orders replaced or deleted, for tests that look for a sale's stray orders.
     pub orders_created: u64,
+    /// A scanned merchant order can be paid until its order's expiry, and at least this long
+    /// after the scan (the customer is in the middle of paying).
+    pub scan_grace: Span,
 }
 
 pub const DEFAULT_TTL_SECS: i64 = 600;
@@ -208,6 +213,7 @@ impl Default for World {
             refunds: Vec::new(),
             notices: Vec::new(),
             orders_created: 0,
+            scan_grace: Span::seconds(120),
         }
     }
 }
@@ -254,6 +260,40 @@ impl World {
 
     pub fn user_by_token(&self, token: &str) -> Option<&User> {
         self.users.iter().find(|u| u.token == token)
+    }
+
+    /// Revokes the account's token and issues another: the old one is refused from now on.
+    pub fn renew_token(&mut self, user_id: u64) -> Result<String, Refusal> {
+        let now = self.now();
+        let user = self
+            .users
+            .iter_mut()
+            .find(|u| u.id == user_id)
+            .ok_or_else(|| refusal(404, "not_found", "no such user"))?;
+        let hex: String = (0..32).map(|_| fastrand::char('a'..='f')).collect();
+        user.token = format!(
+            "TEST-{}-{}-{hex}-{user_id}",
+            fastrand::u64(1_000_000_000_000_000..9_999_999_999_999_999),
+            now.format("%m%d%H")
+        );
+        Ok(user.token.clone())
+    }
+
+    /// What the store holds for a sale: approved payments minus their refunds, over every
+    /// merchant order of its reference. The sandbox's own count, for the tests' money oracle.
+    pub fn collected(&self, external_reference: &str) -> Decimal {
+        self.merchant_orders
+            .values()
+            .filter(|m| m.external_reference == external_reference)
+            .flat_map(|m| m.payments.iter().filter_map(|id| self.payments.get(id)))
+            .filter(|p| p.status == "approved" || p.status == "refunded")
+            .map(|p| p.amount - p.refunded)
+            .sum()
+    }
+
+    /// The order on a POS now, if any, and whose (its `external_reference`).
+    pub fn order_on(&self, pos_id: u64) -> Option<&str> {
+        self.orders.get(&pos_id).map(|o| o.external_reference.as_str())
     }
 
     /// Ends what the clock has passed: orders on POS beyond their TTL, merchant orders nobody
@@ -420,6 +460,7 @@ impl World {
             category: body["category"].as_u64(),
             url: body["url"].as_str().map(str::to_owned),
             uuid: (0..64).map(|_| fastrand::char('a'..='f')).collect(),
+            fixed_amount: body["fixed_amount"].as_bool().unwrap_or(false),
             created: self.now(),
         };
         self.pos.push(pos.clone());
@@ -440,7 +481,7 @@ impl World {
             "uuid": p.uuid,
             "user_id": p.user_id,
             "name": p.name,
-            "fixed_amount": true,
+            "fixed_amount": p.fixed_amount,
             "category": p.category,
             "store_id": p.store_id.to_string(),
             "external_store_id": p.external_store_id,
@@ -604,7 +645,7 @@ impl World {
             payments: Vec::new(),
             created: now,
             updated: now,
-            payable_until: order.expires.max(now + Span::seconds(120)),
+            payable_until: order.expires.max(now + self.scan_grace),
         };
         let id = mo.id;
         self.merchant_orders.insert(id, mo);
@@ -621,7 +662,7 @@ impl World {
             .get(&merchant_order_id)
             .cloned()
             .ok_or_else(|| refusal(404, "not_found", "no such merchant order"))?;
-        if mo.status != MoStatus::Opened {
+        if mo.status != MoStatus::Opened || mo.payable_until <= now {
             return Err(refusal(
                 400,
                 "merchant_order_not_payable",

@@ -374,7 +374,7 @@ fn refund_of_a_sale_that_is_not_paid() {
         .unwrap_err();
     assert_eq!(
         (e["kind"].as_str(), e["reason"].as_str()),
-        (Some("refund"), Some("not_paid")),
+        (Some("refund"), Some("not_refundable")),
         "{e}"
     );
     let e = shell

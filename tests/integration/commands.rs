@@ -58,6 +58,13 @@ impl Shell {
         .map(|body| body.deserialize::<Value>().unwrap())
     }
 
+    /// Charges `lines` and waits until the order is on the POS; returns the sale then.
+    pub fn charge(&self, lines: Value) -> Value {
+        let sale = self.invoke("charge", json!({ "lines": lines })).unwrap();
+        assert_eq!(sale["state"], "creating", "a charge is journaled first: {sale}");
+        self.until_sale("the order on the POS", |s| s["state"] == "waiting")
+    }
+
     /// Waits until the open sale (or its absence) satisfies `ok`.
     pub fn until_sale(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
         for _ in 0..200 {
@@ -115,12 +122,7 @@ fn a_full_demo_sale_through_the_commands() {
     let shell = Shell::demo("MLA");
     let products = shell.invoke("find_products", json!({ "query": "yerba" })).unwrap();
     let p = &products[0];
-    let sale = shell
-        .invoke(
-            "charge",
-            json!({ "lines": [{ "sku": p["sku"], "title": p["name"], "unitPrice": p["price"], "quantity": 2 }] }),
-        )
-        .unwrap();
+    let sale = shell.charge(json!([{ "sku": p["sku"], "title": p["name"], "unitPrice": p["price"], "quantity": 2 }]));
     assert_eq!(sale["state"], "waiting");
     assert_eq!(sale["total"], "$ 7.000,00");
     let qr = shell.invoke("register_qr", json!({})).unwrap();
@@ -145,7 +147,14 @@ fn a_full_demo_sale_through_the_commands() {
     let register = crate::qr::qr_in(&png).pop().unwrap();
     assert!(pdf.starts_with("%PDF-") && pdf.contains(&register), "{pdf}");
     shell.invoke("demo_customer", json!({ "action": "pay" })).unwrap();
-    shell.until_sale("paid", |s| s.is_null());
+    // Paid: the pay panel keeps showing it until the cashier starts a new sale.
+    let paid = shell.until_sale("paid", |s| s["state"] == "paid");
+    assert_eq!(
+        (paid["collected"].as_str(), paid["outcome"]["kind"].as_str()),
+        (Some("$ 7.000,00"), Some("paid"))
+    );
+    shell.invoke("acknowledge", json!({ "saleId": sale["id"] })).unwrap();
+    shell.until_sale("seen", |s| s.is_null());
     let e = shell.invoke("cancel", json!({ "saleId": sale["id"] })).unwrap_err();
     assert_eq!(e["kind"], "not_cancellable");
     assert_eq!(e["state"], "paid");
@@ -213,4 +222,73 @@ fn the_catalog_is_edited_imported_and_exported() {
     );
     let found = shell.invoke("find_products", json!({ "query": "hiel" })).unwrap();
     assert_eq!(found[0]["sku"], "10");
+}
+
+/// Escape while the screen says "Sending the order to the register…": the create is slow (it
+/// takes longer than the cashier waits), the cancel command runs while it is on its way. It
+/// used to end the process (a synchronous command spawning on Tokio from the main thread).
+/// The sale ends cancelled and nothing is left on the POS.
+#[test]
+fn cancelling_while_the_order_is_being_sent_keeps_the_app_running() {
+    use qr_cashier::desktop::AppState;
+    use qr_cashier::sandbox::{Fault, FaultRule};
+    use tauri::Manager;
+    let shell = Shell::demo("MLA");
+    let counter = shell.window.state::<AppState>().counter();
+    let sandbox = counter.sandbox.as_ref().unwrap();
+    sandbox.add_fault(FaultRule::next("create_order", Fault::Delay { ms: 1500 }, 1));
+    let sale = shell
+        .invoke("charge", json!({ "lines": [line("Yerba", "3500", 1)] }))
+        .unwrap();
+    assert_eq!(sale["state"], "creating");
+    while !sandbox.requests().iter().any(|r| r.route == "create_order") {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let cancelling = shell.invoke("cancel", json!({ "saleId": sale["id"] })).unwrap();
+    assert_eq!(cancelling["state"], "cancelling");
+    // Pressed again: the same answer, nothing more.
+    assert_eq!(
+        shell.invoke("cancel", json!({ "saleId": sale["id"] })).unwrap()["state"],
+        "cancelling"
+    );
+    let ended = shell.until_sale("cancelled", |s| s["state"] == "cancelled");
+    assert_eq!(ended["outcome"]["kind"], "ended");
+    assert!(sandbox.world().orders.is_empty(), "nothing left on the POS");
+    assert!(shell.invoke("app_info", json!({})).is_ok(), "the app goes on");
+}
+
+/// Quick-add `40000000000000000000000000000`, then a quantity of 12: the line's total does not
+/// fit in a decimal at all. It used to end the process (a panicking multiplication); now the
+/// cashier is told the total is too large, and nothing is journaled.
+#[test]
+fn an_absurd_price_times_a_quantity_is_refused_in_words() {
+    let shell = Shell::demo("MLA");
+    let huge = "40000000000000000000000000000";
+    for lines in [
+        json!([line("Caro", huge, 12)]),
+        json!([line("Caro", huge, 1), line("Caro", huge, 1)]),
+        json!([line("Caro", "79228162514264337593543950335", 1), line("Pan", "1", 1)]),
+    ] {
+        for cmd in ["quote", "charge"] {
+            let e = shell.invoke(cmd, json!({ "lines": lines })).unwrap_err();
+            assert_eq!(
+                (e["kind"].as_str(), e["reason"].as_str()),
+                (Some("cart"), Some("total_too_large")),
+                "{cmd} {e}"
+            );
+            assert!(
+                e["message"].as_str().unwrap().contains("too much for one QR sale"),
+                "{e}"
+            );
+        }
+    }
+    assert!(
+        shell.invoke("current_sale", json!({})).unwrap().is_null(),
+        "no sale journaled"
+    );
+    // The cart with a sane line still prices.
+    let q = shell
+        .invoke("quote", json!({ "lines": [line("Pan", "1500", 12)] }))
+        .unwrap();
+    assert_eq!(q["total"], "$ 18.000,00");
 }

@@ -307,12 +307,29 @@ async fn transient_faults_are_retried_and_recover() {
             .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
         assert_eq!(sb.requests().len() - before, 3, "{fault:?}: two failures then success");
     }
-    // The order create is safe to repeat: keyed by our reference, last write wins.
-    sb.add_fault(FaultRule::next("create_order", Fault::Status { status: 502 }, 1));
+    // A request that changes the POS is never repeated by the client: its answer may be lost
+    // after it landed, and only the register, which knows what else it sent there, may send it
+    // again (after looking).
+    for (route, fault) in [
+        ("create_order", Fault::Status { status: 502 }),
+        ("delete_order", Fault::Drop),
+    ] {
+        sb.add_fault(FaultRule::next(route, fault.clone(), 1));
+        let before = sb.requests().len();
+        let e = match route {
+            "create_order" => c
+                .create_pos_order(sb.account.user_id, &pos, &order("r", "ARS", "10", 1), None)
+                .await
+                .map(|_| ())
+                .unwrap_err(),
+            _ => c.delete_pos_order(sb.account.user_id, &pos).await.unwrap_err(),
+        };
+        assert!(e.is_uncertain(), "{route} {fault:?}: {e:?}");
+        assert_eq!(sb.requests().len() - before, 1, "{route}: sent once");
+    }
     c.create_pos_order(sb.account.user_id, &pos, &order("r", "ARS", "10", 1), None)
         .await
         .unwrap();
-    sb.add_fault(FaultRule::next("delete_order", Fault::Drop, 1));
     c.delete_pos_order(sb.account.user_id, &pos).await.unwrap();
 }
 
@@ -320,7 +337,14 @@ async fn transient_faults_are_retried_and_recover() {
 async fn rate_limits_wait_for_retry_after() {
     let sb = sandbox("MLA").await;
     let c = client(&sb);
-    sb.add_fault(FaultRule::next("me", Fault::RateLimit { retry_after: 1 }, 1));
+    sb.add_fault(FaultRule::next(
+        "me",
+        Fault::RateLimit {
+            retry_after: 1,
+            http_date: false,
+        },
+        1,
+    ));
     let started = Instant::now();
     c.me().await.unwrap();
     assert!(
@@ -328,7 +352,14 @@ async fn rate_limits_wait_for_retry_after() {
         "Retry-After was not honoured"
     );
     // A Retry-After beyond the policy's limit ends the call, with the wait to show.
-    sb.add_fault(FaultRule::next("me", Fault::RateLimit { retry_after: 60 }, 1));
+    sb.add_fault(FaultRule::next(
+        "me",
+        Fault::RateLimit {
+            retry_after: 60,
+            http_date: false,
+        },
+        1,
+    ));
     let e = c.me().await.unwrap_err();
     assert!(
         matches!(e, ApiError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(60)),

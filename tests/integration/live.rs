@@ -37,9 +37,10 @@ fn set_up_an_account_sell_refund_reconcile_and_the_token_is_nowhere() {
         r
     };
     // A full demo sale first.
-    call("charge", json!({ "lines": [line("Demo", "10", 1)] })).unwrap();
+    let demo = shell.charge(json!([line("Demo", "10", 1)]));
     call("demo_customer", json!({ "action": "pay" })).unwrap();
-    shell.until_sale("demo paid", |s| s.is_null());
+    shell.until_sale("demo paid", |s| s["state"] == "paid");
+    call("acknowledge", json!({ "saleId": demo["id"] })).unwrap();
 
     // The account lives in a sandbox of its own (a "real" Mercado Pago for this test).
     let sb = tauri::async_runtime::block_on(qr_cashier::sandbox::Sandbox::start(0, "MLB")).unwrap();
@@ -109,30 +110,55 @@ fn set_up_an_account_sell_refund_reconcile_and_the_token_is_nowhere() {
     );
 
     // A real-mode sale, paid by a customer of the account's sandbox.
-    let sale = call(
-        "charge",
-        json!({ "lines": [line("Pão francês", "0.75", 12), line("Café", "6.50", 2)] }),
-    )
-    .unwrap();
+    let sale = shell.charge(json!([line("Pão francês", "0.75", 12), line("Café", "6.50", 2)]));
     assert_eq!(sale["total"], "R$ 22,00");
+    let id = sale["id"].clone();
+    // While it is open, the account and the register stay as they are.
+    for (cmd, args) in [
+        ("forget_token", json!({})),
+        (
+            "choose_pos",
+            json!({ "pos": { "id": 1, "name": "Otra", "externalId": "OTRA1" }, "storeName": "x" }),
+        ),
+    ] {
+        let e = call(cmd, args).unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["saleId"].as_i64()),
+            (Some("sale_unfinished"), id.as_i64()),
+            "{cmd}: {e}"
+        );
+    }
+    // The token is revoked while the sale waits: the cashier is told, and a new token of the
+    // same account takes over the running register.
+    let renewed = sb.world().renew_token(sb.account.user_id).unwrap();
+    let refused = shell.until_sale("the token refused", |s| {
+        s["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("refused the access token"))
+    });
+    assert_eq!(refused["state"], "waiting");
+    call("save_token", json!({ "token": renewed })).unwrap();
     let pos_id = pos["id"].as_u64().unwrap();
     let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
     sb.world().pay(mo, Outcome::Approved, None).unwrap();
-    shell.until_sale("paid", |s| s.is_null());
-    let id = sale["id"].clone();
+    shell.until_sale("paid", |s| s["state"] == "paid");
     let story = call("refund", json!({ "saleId": id, "amount": "5.5" })).unwrap();
     assert_eq!(story["refunded"], "R$ 5,50");
+    assert_eq!(
+        story["sale"]["collected"], "R$ 16,50",
+        "the journal holds what Mercado Pago holds"
+    );
     let e = call("refund", json!({ "saleId": id, "amount": "100" })).unwrap_err();
     assert_eq!(e["reason"], "bad_amount");
     let day = chrono::Local::now().format("%Y-%m-%d").to_string();
     let path = call("export_day_csv", json!({ "day": day })).unwrap();
     let csv = std::fs::read_to_string(path.as_str().unwrap()).unwrap();
     assert!(
-        csv.contains(",paid,false,") && csv.contains(",BRL,22.00,22.00,5.50,"),
+        csv.contains(",paid,refunded,false,") && csv.contains(",BRL,22.00,16.50,5.50,0.00,"),
         "{csv}"
     );
     let summary = call("day_summary", json!({ "day": day })).unwrap();
-    assert_eq!(summary["paidTotal"], "R$ 22,00");
+    assert_eq!(summary["collectedTotal"], "R$ 16,50");
     assert_eq!(summary["refundedTotal"], "R$ 5,50");
     assert_eq!(
         call("reconcile", json!({ "day": day })).unwrap(),
@@ -145,16 +171,31 @@ fn set_up_an_account_sell_refund_reconcile_and_the_token_is_nowhere() {
     let user = sb.world().users[0].clone();
     sb.world().refund(&user, &payment.to_string(), "", key).unwrap();
     let diffs = call("reconcile", json!({ "day": day })).unwrap();
-    assert_eq!(diffs.as_array().unwrap().len(), 1, "{diffs}");
-    assert_eq!(diffs[0]["saleId"], id);
+    let elsewhere: Vec<&Value> = diffs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["what"] == "refunded_elsewhere")
+        .collect();
+    assert_eq!(elsewhere.len(), 1, "{diffs}");
+    assert_eq!(
+        (&elsewhere[0]["saleId"], elsewhere[0]["amount"].as_str()),
+        (&id, Some("R$ 16,50"))
+    );
+    call("acknowledge", json!({ "saleId": id })).unwrap();
 
     // The token: in no file under the app's folders, in no command result.
     std::thread::sleep(Duration::from_millis(200));
     let mut found = Vec::new();
-    files_containing(shell.home.path(), token.as_bytes(), &mut found);
-    assert!(found.is_empty(), "the token is in {found:?}");
-    for r in results.borrow().iter() {
-        assert!(!r.to_string().contains(&token), "the token is in a command result: {r}");
+    for token in [&token, &renewed] {
+        files_containing(shell.home.path(), token.as_bytes(), &mut found);
+        assert!(found.is_empty(), "the token is in {found:?}");
+        for r in results.borrow().iter() {
+            assert!(
+                !r.to_string().contains(token.as_str()),
+                "the token is in a command result: {r}"
+            );
+        }
     }
     call("forget_token", json!({})).unwrap();
     assert_eq!(

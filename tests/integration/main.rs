@@ -8,6 +8,7 @@ mod faults;
 mod fixtures;
 mod keyring;
 mod live;
+mod money;
 #[path = "../common/qr.rs"]
 mod qr;
 mod sale_life;

@@ -28,7 +28,11 @@ pub fn quick_schedule() -> PollSchedule {
         slow: Duration::from_millis(50),
         late_every: Duration::from_millis(50),
         late_for: Duration::from_secs(900),
+        pending_every: Duration::from_millis(50),
         max_backoff: Duration::from_millis(200),
+        longest_retry_after: Duration::from_millis(500),
+        pos_doubt: Duration::from_millis(1500),
+        opened_at_most: Duration::from_secs(2),
     }
 }
 
@@ -85,6 +89,50 @@ pub fn cart(price: &str, quantity: u32) -> Cart {
 }
 
 impl Counter {
+    /// Charges and waits until the order is on the POS; returns the sale as journaled then.
+    pub async fn charge(&mut self, cart: &Cart) -> qr_cashier::sale::Sale {
+        let sale = self.register.charge(cart, false).await.expect("the charge is taken");
+        assert_eq!(sale.state, SaleState::Creating, "a charge is journaled first");
+        let id = sale.id;
+        self.until("the order on the POS", |e| {
+            e.sale_id == id && e.state == SaleState::Waiting
+        })
+        .await;
+        self.register.journal().get(id).unwrap()
+    }
+
+    /// The money oracle: for every sale, what the journal says was collected equals what the
+    /// sandbox holds for it, summed over all its merchant orders.
+    pub fn money_agrees(&self) {
+        let w = self.sb.world();
+        for sale in self.register.journal().in_states(&SaleState::ALL).unwrap() {
+            assert_eq!(
+                sale.collected,
+                w.collected(&sale.external_reference),
+                "sale {} ({}): the journal's collected against what Mercado Pago holds",
+                sale.id,
+                sale.state
+            );
+        }
+    }
+
+    /// Waits until the journal's money agrees with the sandbox for every sale (the register
+    /// is looking at a change), then checks it once more; fails after 20 s.
+    pub async fn money_settles(&self) {
+        for _ in 0..400 {
+            let sales = self.register.journal().in_states(&SaleState::ALL).unwrap();
+            let agree = {
+                let w = self.sb.world();
+                sales.iter().all(|s| s.collected == w.collected(&s.external_reference))
+            };
+            if agree {
+                return self.money_agrees();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.money_agrees();
+    }
+
     /// Waits for an event that satisfies `ok`, returning it; fails after 20 s.
     pub async fn until(&mut self, what: &str, ok: impl Fn(&SaleEvent) -> bool) -> SaleEvent {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -113,17 +161,41 @@ impl Counter {
     }
 
     pub fn pos_is_empty(&self) -> bool {
-        self.sb.world().orders.is_empty()
+        let mut w = self.sb.world();
+        w.expire();
+        w.orders.is_empty()
+    }
+
+    /// Waits until no sale holds the POS in doubt (a request whose answer was lost may land
+    /// until then), then checks that no order is left on it for a sale that ended.
+    pub async fn pos_settles(&self) {
+        for _ in 0..400 {
+            let doubt = self
+                .register
+                .journal()
+                .in_states(&SaleState::ALL)
+                .unwrap()
+                .iter()
+                .any(|s| s.pos_doubt_until.is_some() || s.state.is_open());
+            if !doubt {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            self.pos_is_empty(),
+            "an order is left on the POS: {:?}",
+            self.sb.world().orders
+        );
     }
 }
 
 #[tokio::test]
 async fn approved() {
     let mut k = counter().await;
-    let sale = k.register.charge(&cart("1500.50", 2)).await.unwrap();
+    let sale = k.charge(&cart("1500.50", 2)).await;
     assert_eq!(sale.state, SaleState::Waiting);
     assert_eq!(sale.total.to_string(), "3001.00");
-    k.until("waiting", |e| e.progress == Progress::WaitingForCustomer).await;
     k.pay(Outcome::Approved);
     let paid = k.until_state(SaleState::Paid).await;
     assert_eq!(
@@ -133,7 +205,8 @@ async fn approved() {
         }
     );
     let journaled = k.register.journal().get(sale.id).unwrap();
-    assert_eq!(journaled.paid_amount.unwrap().to_string(), "3001");
+    assert_eq!(journaled.collected.to_string(), "3001");
+    assert_eq!(journaled.outcome(), qr_cashier::sale::Outcome::Paid);
     assert_eq!(journaled.payment_ids.len(), 1);
     assert!(k.pos_is_empty());
     let steps: Vec<SaleState> = k
@@ -145,12 +218,13 @@ async fn approved() {
         .map(|c| c.state)
         .collect();
     assert_eq!(steps, [SaleState::Creating, SaleState::Waiting, SaleState::Paid]);
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn rejected_then_approved() {
     let mut k = counter().await;
-    k.register.charge(&cart("100", 1)).await.unwrap();
+    k.charge(&cart("100", 1)).await;
     let mo = k.pay(Outcome::Rejected);
     k.until("rejected", |e| {
         e.progress == Progress::PaymentRejected && e.state == SaleState::Waiting
@@ -158,23 +232,25 @@ async fn rejected_then_approved() {
     .await;
     k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
     k.until_state(SaleState::Paid).await;
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn two_scans_then_pay() {
     let mut k = counter().await;
-    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let sale = k.charge(&cart("100", 1)).await;
     k.sb.world().scan(k.pos_id).unwrap();
     k.until("scanned", |e| e.progress == Progress::Scanned).await;
     k.pay(Outcome::Approved);
     k.until_state(SaleState::Paid).await;
     assert_eq!(k.register.journal().get(sale.id).unwrap().merchant_order_ids.len(), 2);
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn partial_payment_is_shown_then_the_rest_closes_it() {
     let mut k = counter().await;
-    k.register.charge(&cart("100", 1)).await.unwrap();
+    k.charge(&cart("100", 1)).await;
     let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
         .as_u64()
         .unwrap();
@@ -191,6 +267,8 @@ async fn partial_payment_is_shown_then_the_rest_closes_it() {
         }
     );
     assert_eq!(e.state, SaleState::Waiting);
+    assert_eq!(e.collected, parse_amount("30").unwrap(), "the part paid is journaled");
+    k.money_agrees();
     k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
     let paid = k.until_state(SaleState::Paid).await;
     assert_eq!(
@@ -199,27 +277,59 @@ async fn partial_payment_is_shown_then_the_rest_closes_it() {
             paid: parse_amount("100").unwrap()
         }
     );
+    k.money_agrees();
+}
+
+/// The rest of a part payment paid on a second scan: two merchant orders, one sale, paid.
+#[tokio::test]
+async fn a_part_paid_on_one_scan_and_the_rest_on_another_is_paid() {
+    let mut k = counter().await;
+    k.charge(&cart("100", 1)).await;
+    let first = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
+        .as_u64()
+        .unwrap();
+    let second = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
+        .as_u64()
+        .unwrap();
+    k.sb.world()
+        .pay(first, Outcome::Partial, Some(parse_amount("40").unwrap()))
+        .unwrap();
+    k.until("partial", |e| matches!(e.progress, Progress::PartiallyPaid { .. }))
+        .await;
+    k.sb.world()
+        .pay(second, Outcome::Partial, Some(parse_amount("60").unwrap()))
+        .unwrap();
+    let paid = k.until_state(SaleState::Paid).await;
+    assert_eq!(paid.collected, parse_amount("100").unwrap());
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn over_payment_is_reported_not_hidden() {
     let mut k = counter().await;
-    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let sale = k.charge(&cart("100", 1)).await;
     let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
         .as_u64()
         .unwrap();
     k.sb.world()
         .pay(mo, Outcome::Approved, Some(parse_amount("120").unwrap()))
         .unwrap();
-    k.until_state(SaleState::Paid).await;
+    let paid = k.until_state(SaleState::Paid).await;
+    assert_eq!(
+        paid.outcome,
+        qr_cashier::sale::Outcome::Extra {
+            extra: parse_amount("20").unwrap()
+        }
+    );
     let last = k.register.journal().changes(sale.id).unwrap().pop().unwrap();
     assert_eq!(last.detail, "paid 120.00 ARS: 20.00 more than the total");
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn cancel_before_scan() {
     let mut k = counter().await;
-    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let sale = k.charge(&cart("100", 1)).await;
     k.register.cancel(sale.id).unwrap();
     k.until_state(SaleState::Cancelled).await;
     assert!(k.pos_is_empty());
@@ -234,13 +344,14 @@ async fn cancel_before_scan() {
         k.register.cancel(sale.id),
         Err(RegisterError::NotCancellable { .. })
     ));
-    k.register.charge(&cart("5", 1)).await.unwrap();
+    k.charge(&cart("5", 1)).await;
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn a_payment_racing_the_cancel_wins() {
     let mut k = counter().await;
-    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let sale = k.charge(&cart("100", 1)).await;
     let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
         .as_u64()
         .unwrap();
@@ -250,17 +361,18 @@ async fn a_payment_racing_the_cancel_wins() {
     k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
     let paid = k
         .until("paid or cancelled", |e| {
-            e.state.is_settled() || e.state == SaleState::Cancelled
+            e.state == SaleState::Paid || e.state == SaleState::Cancelled
         })
         .await;
     assert_eq!(paid.state, SaleState::Paid);
     assert!(!paid.late);
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn a_payment_after_the_cancel_is_found_late() {
     let mut k = counter().await;
-    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let sale = k.charge(&cart("100", 1)).await;
     let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
         .as_u64()
         .unwrap();
@@ -270,22 +382,29 @@ async fn a_payment_after_the_cancel_is_found_late() {
     k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
     let late = k.until_state(SaleState::Paid).await;
     assert!(late.late);
-    assert!(k.register.journal().get(sale.id).unwrap().late);
+    let journaled = k.register.journal().get(sale.id).unwrap();
+    assert!(journaled.late);
+    assert!(
+        journaled.attention,
+        "a late payment is shown until the cashier has seen it"
+    );
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn expiry_without_payment() {
     let mut k = counter().await;
-    k.register.charge(&cart("100", 1)).await.unwrap();
+    k.charge(&cart("100", 1)).await;
     k.sb.world().advance(601);
     k.until_state(SaleState::Expired).await;
     assert!(k.pos_is_empty());
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn expiry_with_a_last_moment_payment() {
     let mut k = counter().await;
-    k.register.charge(&cart("100", 1)).await.unwrap();
+    k.charge(&cart("100", 1)).await;
     // The customer scans ten seconds before the order expires and is still paying after.
     k.sb.world().advance(590);
     let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
@@ -301,19 +420,23 @@ async fn expiry_with_a_last_moment_payment() {
         })
         .await;
     assert_eq!(end.state, SaleState::Paid);
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn server_errors_and_rate_limits_in_every_step() {
     let mut k = counter().await;
-    // Create: a 500 is retried by the client.
+    // Create: a 500 is not repeated by the client (the create is the register's to resend,
+    // after looking first); the register tries again and the order lands.
     k.sb.add_fault(FaultRule::next("create_order", Fault::Status { status: 500 }, 1));
-    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
-    assert_eq!(sale.state, SaleState::Waiting);
+    let sale = k.charge(&cart("100", 1)).await;
     // Search: more 429s than the client retries; the watcher says so and keeps going.
     k.sb.add_fault(FaultRule::next(
         "search_merchant_orders",
-        Fault::RateLimit { retry_after: 0 },
+        Fault::RateLimit {
+            retry_after: 0,
+            http_date: false,
+        },
         5,
     ));
     k.until("trouble", |e| matches!(e.progress, Progress::ConnectionTrouble { .. }))
@@ -324,42 +447,54 @@ async fn server_errors_and_rate_limits_in_every_step() {
     k.register.cancel(sale.id).unwrap();
     k.until_state(SaleState::Cancelled).await;
     assert!(k.pos_is_empty());
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn a_create_that_cannot_get_through_keeps_trying_then_waits() {
     let mut k = counter().await;
     k.sb.add_fault(FaultRule::next("create_order", Fault::Status { status: 503 }, 4));
-    let sale = k.register.charge(&cart("100", 1)).await.unwrap();
+    let sale = k.register.charge(&cart("100", 1), false).await.unwrap();
     assert_eq!(sale.state, SaleState::Creating);
-    assert!(sale.last_error.is_some());
+    k.until("trouble", |e| matches!(e.progress, Progress::ConnectionTrouble { .. }))
+        .await;
+    assert!(
+        k.register.journal().get(sale.id).unwrap().last_error.is_some(),
+        "the error is journaled"
+    );
     k.until_state(SaleState::Waiting).await;
     k.pay(Outcome::Approved);
     k.until_state(SaleState::Paid).await;
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn a_refused_create_fails_the_sale_and_keeps_nothing_on_the_pos() {
-    let k = counter().await;
+    let mut k = counter().await;
     let mut config = k.register.config().clone();
     config.pos_external_id = "NOSUCHPOS".into();
-    let r = Register::new(client(&k.sb), k.register.journal().clone(), config, k.sb.clock());
-    let e = r.charge(&cart("100", 1)).await.unwrap_err();
+    k.register = Register::new(client(&k.sb), k.register.journal().clone(), config, k.sb.clock());
+    k.events = k.register.subscribe();
+    k.register.charge(&cart("100", 1), false).await.unwrap();
+    let failed = k.until_state(SaleState::Failed).await;
     assert!(
-        matches!(e.api(), Some(qr_cashier::mercadopago::ApiError::NotFound(_))),
-        "{e:?}"
+        matches!(failed.progress, Progress::Failed { ref message } if message.contains("not found")),
+        "{failed:?}"
     );
-    let failed = r.journal().in_states(&[SaleState::Failed]).unwrap();
+    let failed = k.register.journal().in_states(&[SaleState::Failed]).unwrap();
     assert_eq!(failed.len(), 1);
     assert!(failed[0].last_error.as_deref().unwrap().contains("not found"));
+    assert!(failed[0].pos_doubt_until.is_none(), "answered: nothing can land");
     assert!(k.pos_is_empty());
+    // The register is free again.
+    assert!(k.register.open_sale().unwrap().is_none());
 }
 
 #[tokio::test]
 async fn a_second_charge_while_one_waits_is_refused() {
-    let k = counter().await;
-    let first = k.register.charge(&cart("100", 1)).await.unwrap();
-    let e = k.register.charge(&cart("5", 1)).await.unwrap_err();
+    let mut k = counter().await;
+    let first = k.charge(&cart("100", 1)).await;
+    let e = k.register.charge(&cart("5", 1), false).await.unwrap_err();
     assert!(
         matches!(e, RegisterError::Busy { sale_id } if sale_id == first.id),
         "{e:?}"
@@ -370,11 +505,48 @@ async fn a_second_charge_while_one_waits_is_refused() {
     );
 }
 
+/// F12 pressed twice (or two windows): two charges at once make one sale; the other is told
+/// the register is busy. The journal itself keeps one open sale per POS.
+#[tokio::test]
+async fn two_charges_at_once_make_one_sale() {
+    let k = counter().await;
+    let one = cart("100", 1);
+    let (a, b) = tokio::join!(k.register.charge(&one, false), k.register.charge(&one, false));
+    let taken = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(taken, 1, "{a:?} {b:?}");
+    let refused = match (a, b) {
+        (Err(e), _) | (_, Err(e)) => e,
+        _ => unreachable!("one of the two was refused"),
+    };
+    assert!(
+        matches!(refused, RegisterError::Busy { .. } | RegisterError::Charging),
+        "{refused:?}"
+    );
+    assert_eq!(k.register.journal().in_states(&SaleState::ALL).unwrap().len(), 1);
+    // The journal refuses a second open sale on the POS whoever asks.
+    let checked = cart("5", 1).check(Currency::Ars).unwrap();
+    let config = k.register.config();
+    let again = k
+        .register
+        .journal()
+        .begin_sale(&config.pos_external_id, config.user_id, &checked, k.sb.world().now());
+    assert!(
+        matches!(again, Err(qr_cashier::sale::JournalError::PosHeld(_))),
+        "{again:?}"
+    );
+    // Another POS of the account is its own.
+    assert!(k
+        .register
+        .journal()
+        .begin_sale("CAJA2", config.user_id, &checked, k.sb.world().now())
+        .is_ok());
+}
+
 #[tokio::test]
 async fn an_invalid_cart_sends_nothing_and_journals_nothing() {
     let k = counter_with("MLC", quick_schedule(), None).await;
     let before = k.sb.requests().len();
-    let e = k.register.charge(&cart("990.50", 1)).await.unwrap_err();
+    let e = k.register.charge(&cart("990.50", 1), false).await.unwrap_err();
     assert!(matches!(
         e,
         RegisterError::Cart(qr_cashier::sale::CartError::TooManyDecimals {
@@ -383,7 +555,7 @@ async fn an_invalid_cart_sends_nothing_and_journals_nothing() {
         })
     ));
     assert!(matches!(
-        k.register.charge(&Cart::default()).await,
+        k.register.charge(&Cart::default(), false).await,
         Err(RegisterError::Cart(_))
     ));
     assert_eq!(k.sb.requests().len(), before);
@@ -396,8 +568,7 @@ async fn the_notification_cue_shortens_the_wait() {
     let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let mut k = counter_with("MLA", thirty_second_polls(), Some(ipn.url())).await;
     ipn.serve(k.register.clone());
-    k.register.charge(&cart("100", 1)).await.unwrap();
-    k.until("waiting", |e| e.progress == Progress::WaitingForCustomer).await;
+    k.charge(&cart("100", 1)).await;
     let searches = |sb: &Sandbox| {
         sb.requests()
             .iter()
@@ -413,12 +584,13 @@ async fn the_notification_cue_shortens_the_wait() {
         "the payment came in with the 30 s poll, not the cue"
     );
     assert!(searches(&k.sb) - before <= 3, "woken searches only");
+    k.money_agrees();
 }
 
 #[tokio::test]
 async fn reconciliation_lists_paid_orders_on_this_pos_that_the_journal_never_recorded() {
     let mut k = counter().await;
-    k.register.charge(&cart("100", 1)).await.unwrap();
+    k.charge(&cart("100", 1)).await;
     k.pay(Outcome::Approved);
     k.until_state(SaleState::Paid).await;
     let today = chrono::Local::now().date_naive();
@@ -437,7 +609,8 @@ async fn reconciliation_lists_paid_orders_on_this_pos_that_the_journal_never_rec
         k.sb.clock(),
     );
     let mut other_events = other.subscribe();
-    let sale = other.charge(&cart("250.50", 1)).await.unwrap();
+    let sale = other.charge(&cart("250.50", 1), false).await.unwrap();
+    while other_events.recv().await.unwrap().state != SaleState::Waiting {}
     k.pay(Outcome::Approved);
     while other_events.recv().await.unwrap().state != SaleState::Paid {}
     // A register on another POS of the account: not this register's business.
@@ -452,7 +625,9 @@ async fn reconciliation_lists_paid_orders_on_this_pos_that_the_journal_never_rec
         },
         k.sb.clock(),
     );
-    third.charge(&cart("10", 1)).await.unwrap();
+    let mut third_events = third.subscribe();
+    third.charge(&cart("10", 1), false).await.unwrap();
+    while third_events.recv().await.unwrap().state != SaleState::Waiting {}
     let mo = k.sb.world().scan(caja2_id).unwrap()["merchant_order_id"]
         .as_u64()
         .unwrap();
@@ -464,7 +639,7 @@ async fn reconciliation_lists_paid_orders_on_this_pos_that_the_journal_never_rec
         (
             found[0].sale_id,
             &found[0].external_reference,
-            found[0].mercado_pago_paid
+            found[0].mercado_pago_collected
         ),
         (None, &sale.external_reference, Some(parse_amount("250.50").unwrap()))
     );
@@ -475,10 +650,12 @@ async fn reconciliation_lists_paid_orders_on_this_pos_that_the_journal_never_rec
             .map(|r| r.query.clone())
             .collect();
     assert!(!searched.is_empty(), "the day's orders were searched by date");
+    k.money_agrees();
 }
 
 /// The register of `k` started again on the same journal (as after a crash), with its events.
-fn restart(k: &mut Counter) {
+pub fn restart(k: &mut Counter) {
+    k.register.shutdown();
     k.register = Register::new(
         k.register.client().clone(),
         k.register.journal().clone(),
@@ -492,9 +669,10 @@ fn restart(k: &mut Counter) {
 fn begun(k: &Counter, minutes_ago: i64) -> qr_cashier::sale::Sale {
     let checked = cart("100", 1).check(Currency::Ars).unwrap();
     let at = k.sb.world().now() - chrono::Duration::minutes(minutes_ago);
+    let config = k.register.config();
     k.register
         .journal()
-        .begin_sale(&k.register.config().pos_external_id, 1, &checked, at)
+        .begin_sale(&config.pos_external_id, config.user_id, &checked, at)
         .unwrap()
 }
 
@@ -511,9 +689,34 @@ async fn a_restart_resumes_open_sales_and_those_still_in_their_late_window() {
             expires_at: Some(minutes(expired)),
             ..Default::default()
         };
-        k.register
-            .journal()
-            .transition(sale.id, &[SaleState::Creating], state, "test", update, minutes(changed))
+        let j = k.register.journal();
+        let waiting = j
+            .transition(
+                sale.id,
+                &[SaleState::Creating],
+                SaleState::Waiting,
+                "test",
+                update,
+                minutes(changed),
+            )
+            .unwrap()
+            .unwrap();
+        let via = if state == SaleState::Cancelled {
+            SaleState::Cancelling
+        } else {
+            SaleState::Expiring
+        };
+        j.transition(
+            waiting.id,
+            &[SaleState::Waiting],
+            via,
+            "test",
+            Default::default(),
+            minutes(changed),
+        )
+        .unwrap()
+        .unwrap();
+        j.transition(sale.id, &[via], state, "test", Default::default(), minutes(changed))
             .unwrap()
             .unwrap()
             .id
