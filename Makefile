@@ -20,12 +20,14 @@ bundle:
 test-bundle:
 	@scripts/test-bundle.sh
 
-# The crash soak: 500 randomized sales on a register process killed at random (loopback only).
+# The model-based soak: seeded random interleavings of cashier, customer and network on a
+# register process killed at random, each run checked against the money oracle (loopback only).
+# SEED=<n> replays a run: make soak SEED=123 RUNS=1
 .PHONY: soak
 soak:
 	@scripts/setup.sh test
 	@cargo build --quiet --features dev-tools --bins
-	@target/debug/soak --sales 500 --max-seconds 1800 --kill-rate 0.25
+	@target/debug/soak --max-seconds $${SOAK_SECONDS:-1500} $${SEED:+--seed $$SEED} $${RUNS:+--runs $$RUNS}
 
 # Speed, requests, start-up, memory and size, written into docs/performance.md (about 20 min).
 .PHONY: bench

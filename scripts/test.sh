@@ -19,5 +19,5 @@ export TAURI_DRIVER="$PWD/.tools/bin/tauri-driver"
 say "running the tests (Xvfb display, private D-Bus session, unlocked gnome-keyring)"
 scripts/desktop-session.sh cargo test --features dev-tools --locked -- "$@"
 
-say "a short crash soak (make soak runs the long one)"
-target/debug/soak --sales 30 --max-seconds 240 --kill-rate 0.3
+say "a short model-based soak: random interleavings against the money oracle (make soak runs the long one)"
+target/debug/soak --max-seconds 75

@@ -12,8 +12,10 @@ const state = {
   quote: null,        // what Rust said of the cart
   results: [],
   selected: -1,
-  sale: null,         // the sale on screen: {id, state, total, expiresAt}
+  sale: null,         // the sale on screen: {id, state, total, expiresAt, collected, outcome, attention}
   progress: null,     // the last progress for it
+  attention: [],      // other sales the cashier must see (pending, late, extra, held, unseen ends)
+  charging: false,    // a charge is on its way: F12 again does nothing
   qr: null,
   notice: [],         // the notice line's parts: functions that word them in the page's language
 };
@@ -39,8 +41,11 @@ async function start() {
   await invoke("subscribe", { onEvent: channel });
 
   loadQr();
-  const open = await invoke("current_sale");
-  if (open) showSale(open);
+  // The sale on the pay panel when the app closed: still open, or ended while it was closed
+  // (paid, say) and not seen yet.
+  const current = await invoke("current_sale");
+  if (current) showSale(current, { fromBefore: !isOpen(current.state) });
+  refreshAttention();
   renderCart();
   focusScan();
   document.body.dataset.readyAt = epochMs();
@@ -93,26 +98,87 @@ function onEvent(event) {
     return;
   }
   if (event.type !== "sale") return;
-  if (event.state === "paid" && event.late) showLate(event);
   if (!state.sale || state.sale.id !== event.saleId) {
-    // A sale of this register that the screen does not show (resumed, or found late).
-    if (event.state === "paid" && event.late) return;
-    if (["creating", "waiting", "cancelling", "expiring"].includes(event.state)) {
-      showSale({ id: event.saleId, state: event.state, total: event.total, expiresAt: event.expiresAt });
-    } else {
-      return;
-    }
+    // A sale of this register that the screen does not show: resumed (it takes the pay
+    // panel), or one whose money changed after it ended (it goes to the attention list).
+    if (isOpen(event.state)) showSale({ id: event.saleId, state: event.state, total: event.total, expiresAt: event.expiresAt, collected: event.collected, outcome: event.outcome });
+    else return refreshAttention();
   }
-  state.sale.state = event.state;
+  Object.assign(state.sale, { state: event.state, collected: event.collected, outcome: event.outcome, attention: event.attention });
   if (event.expiresAt) state.sale.expiresAt = event.expiresAt;
   state.progress = event;
   renderPay();
+  if (!isOpen(event.state)) refreshAttention();
 }
 
-function showLate(event) {
-  const when = t(state.sale && state.sale.id === event.saleId && state.sale.state === "expired" ? "late.when.expired" : "late.when.cancelled");
-  $("late").textContent = t("late.banner", { id: event.saleId, paid: event.paid || event.total, when });
-  $("late").hidden = false;
+// ---------- sales the cashier must see ----------
+
+async function refreshAttention() {
+  try {
+    const sales = await invoke("attention");
+    state.attention = sales.filter((s) => !state.sale || s.id !== state.sale.id);
+  } catch (e) {
+    state.attention = [];
+  }
+  renderAttention();
+}
+
+/** What a sale that needs the cashier says, in the page's language. */
+function attentionText(s) {
+  const o = s.outcome;
+  if (s.state === "pending") return t("attention.pending", { id: s.id, total: s.total });
+  if (s.state === "paid" && s.late) return t("late.banner", { id: s.id, paid: s.collected });
+  if (o.kind === "extra") return t("attention.extra", { id: s.id, amount: o.amount, total: s.total, collected: s.collected });
+  if (o.kind === "held") return t("attention.held", { id: s.id, amount: o.amount, state: t(`state.${s.state}`) });
+  return t("attention.ended", { id: s.id, state: t(`state.${s.state}`), total: s.total });
+}
+
+function renderAttention() {
+  const list = $("attention");
+  list.replaceChildren(...state.attention.map((s) => {
+    const li = document.createElement("li");
+    li.dataset.testid = `attention-${s.id}`;
+    li.dataset.kind = s.state === "pending" ? "pending" : s.outcome.kind;
+    const text = document.createElement("span");
+    text.textContent = attentionText(s);
+    li.append(text);
+    if (["extra", "held"].includes(s.outcome.kind)) {
+      const refund = document.createElement("button");
+      refund.type = "button";
+      refund.dataset.testid = `attention-refund-${s.id}`;
+      refund.textContent = t("btn.refund_amount", { amount: s.outcome.amount });
+      refund.addEventListener("click", () => refundExtra(s.id));
+      li.append(refund);
+    }
+    if (s.state !== "pending") {
+      const ok = document.createElement("button");
+      ok.type = "button";
+      ok.dataset.testid = `attention-ok-${s.id}`;
+      ok.textContent = t("btn.ok");
+      ok.addEventListener("click", async () => {
+        await invoke("acknowledge", { saleId: s.id }).catch(() => {});
+        refreshAttention();
+      });
+      li.append(ok);
+    }
+    return li;
+  }));
+  list.hidden = state.attention.length === 0;
+}
+
+/** Gives back what a sale holds beyond its total (or all of it, on a sale that ended unpaid). */
+async function refundExtra(saleId) {
+  try {
+    const story = await invoke("refund", { saleId, amount: null, extra: true });
+    if (state.sale && state.sale.id === saleId) {
+      Object.assign(state.sale, { collected: story.sale.collected, outcome: story.sale.outcome });
+      state.refunded = story.refunded;
+      renderPay();
+    }
+  } catch (e) {
+    showNotice(() => I18N.error(e));
+  }
+  refreshAttention();
 }
 
 // ---------- the cart ----------
@@ -318,24 +384,38 @@ function isOpen(s) {
   return ["creating", "waiting", "cancelling", "expiring"].includes(s);
 }
 
-async function charge() {
-  if (!state.lines.length || (state.sale && isOpen(state.sale.state))) return;
+async function charge(despitePending) {
+  if (state.charging || !state.lines.length || (state.sale && isOpen(state.sale.state))) return;
+  state.charging = true;
   $("charge").dataset.clickedAt = epochMs();
   $("charge").disabled = true;
+  $("pending-confirm").hidden = true;
   try {
-    const sale = await invoke("charge", { lines: state.lines });
+    // Charging again from a sale that ended: the cashier has seen how it ended.
+    if (state.sale && state.sale.state !== "pending") await invoke("acknowledge", { saleId: state.sale.id }).catch(() => {});
+    const sale = await invoke("charge", { lines: state.lines, despitePending: !!despitePending });
     // Its events may have shown it already, and further along than this reply.
     if (!state.sale || state.sale.id !== sale.id) showSale(sale);
   } catch (e) {
-    showCartError(e); // the cart stays as it was
+    if (e && e.kind === "pending_payment") askPending(e.saleId);
+    else showCartError(e); // the cart stays as it was
     $("charge").disabled = false;
+  } finally {
+    state.charging = false;
   }
 }
 
-function showSale(sale) {
-  state.sale = { id: sale.id, state: sale.state, total: sale.total, expiresAt: sale.expiresAt };
+/** An earlier sale's payment is still being processed: charging again may charge twice. */
+function askPending(saleId) {
+  $("pending-question").textContent = t("pending.question", { id: saleId });
+  $("pending-confirm").hidden = false;
+  $("pending-no").focus();
+}
+
+function showSale(sale, opts) {
+  state.sale = { id: sale.id, state: sale.state, total: sale.total, expiresAt: sale.expiresAt, collected: sale.collected, outcome: sale.outcome, attention: sale.attention, fromBefore: !!(opts && opts.fromBefore) };
   state.progress = null;
-  $("late").hidden = true;
+  state.refunded = null;
   renderPay();
 }
 
@@ -345,18 +425,29 @@ function progressText() {
   if (!p) {
     return s === "creating" ? t("progress.sending") : isOpen(s) ? t("progress.waiting_for_customer") : t(`progress.${s}`);
   }
+  // Once a sale ends, its state says it (a later look at its money changes no words).
+  if (!isOpen(s) && s !== "pending" && !["paid", "failed"].includes(p.kind)) return t(`progress.${s}`);
   switch (p.kind) {
     case "partially_paid":
       return t("progress.partially_paid", { paid: state.progress.paid, total: state.progress.total });
     case "paid":
-      return state.progress.paid && state.progress.paid !== state.sale.total
-        ? t("progress.paid_over", { paid: state.progress.paid })
-        : t("progress.paid");
+    case "money_changed":
+      return s === "paid" ? t("progress.paid") : t(`progress.${s}`);
     case "failed":
       return t("progress.failed", { message: p.message });
     default:
       return t(`progress.${p.kind}`);
   }
+}
+
+/** The line under the status on a sale that ended with money beyond its total. */
+function moneyText() {
+  const o = state.sale.outcome;
+  if (!o) return "";
+  if (o.kind === "extra") return t("pay.extra", { amount: o.amount, collected: state.sale.collected });
+  if (o.kind === "held") return t("pay.held", { amount: o.amount });
+  if (state.refunded) return t("history.refunded", { amount: state.refunded });
+  return "";
 }
 
 function renderPay() {
@@ -372,8 +463,8 @@ function renderPay() {
   const kind = state.progress && state.progress.progress && state.progress.progress.kind;
   const shown =
     sale.state === "paid" ? "paid"
-    : ["cancelled", "expired", "failed"].includes(sale.state) ? sale.state
-    : kind === "connection_trouble" ? "trouble"
+    : ["cancelled", "expired", "failed", "pending"].includes(sale.state) ? sale.state
+    : kind === "connection_trouble" || kind === "token_refused" ? "trouble"
     : kind === "payment_rejected" ? "rejected"
     : "waiting";
   if ($("pay").dataset.state !== shown) {
@@ -385,7 +476,15 @@ function renderPay() {
   if (state.qr) $("qr").src = state.qr;
   $("qr").hidden = !isOpen(sale.state);
   $("pay-hint").hidden = !isOpen(sale.state);
-  $("status").textContent = progressText();
+  $("status").textContent = sale.state === "pending" ? t("progress.pending") : progressText();
+  const money = moneyText();
+  $("pay-money").textContent = money;
+  $("pay-money").hidden = !money;
+  $("pay-note").textContent = sale.fromBefore ? t("pay.from_before") : "";
+  $("pay-note").hidden = !sale.fromBefore;
+  const extra = sale.outcome && ["extra", "held"].includes(sale.outcome.kind);
+  $("refund-extra").hidden = !extra;
+  if (extra) $("refund-extra").textContent = t("btn.refund_amount", { amount: sale.outcome.amount });
   $("cancel").hidden = !isOpen(sale.state);
   $("cancel").disabled = sale.state === "cancelling" || sale.state === "expiring";
   $("check").hidden = !isOpen(sale.state);
@@ -420,13 +519,16 @@ async function cancelSale() {
   }
 }
 
-function newSale() {
+async function newSale() {
   if (state.sale && isOpen(state.sale.state)) return;
+  // The cashier saw how the sale ended (a pending one stays on the attention list).
+  if (state.sale && state.sale.state !== "pending") await invoke("acknowledge", { saleId: state.sale.id }).catch(() => {});
   state.sale = null;
   state.progress = null;
   renderPay();
   renderCart();
   focusScan();
+  refreshAttention();
 }
 
 async function customer(action) {
@@ -470,11 +572,14 @@ function wire() {
   });
   $("clear").addEventListener("click", clearCart);
   $("qty").addEventListener("click", focusLastQuantity);
-  $("charge").addEventListener("click", charge);
+  $("charge").addEventListener("click", () => charge());
+  $("pending-yes").addEventListener("click", () => charge(true));
+  $("pending-no").addEventListener("click", () => { $("pending-confirm").hidden = true; focusScan(); });
+  $("refund-extra").addEventListener("click", () => state.sale && refundExtra(state.sale.id));
   $("cancel").addEventListener("click", cancelSale);
   $("check").addEventListener("click", () => state.sale && invoke("check_now", { saleId: state.sale.id }));
   $("new-sale").addEventListener("click", newSale);
-  $("late").addEventListener("click", () => ($("late").hidden = true));
+
   $("customer-display").addEventListener("click", () => invoke("open_customer_display").catch((e) => showNotice(() => I18N.error(e))));
   for (const b of document.querySelectorAll("#phone button")) b.addEventListener("click", () => customer(b.dataset.action));
   $("language").addEventListener("change", () => {
@@ -483,6 +588,7 @@ function wire() {
     I18N.apply(document);
     renderCart();
     if (state.sale) renderPay();
+    renderAttention();
     renderNotice();
     if ($("link").dataset.state === "ok") $("link").textContent = t("link.connected");
   });
@@ -506,7 +612,7 @@ function onKey(e) {
     F4: focusLastQuantity,
     F5: () => state.sale && isOpen(state.sale.state) && invoke("check_now", { saleId: state.sale.id }),
     F9: () => (!state.sale || !isOpen(state.sale.state)) && clearCart(),
-    F12: charge,
+    F12: () => charge(),
     Escape: () => (state.sale && isOpen(state.sale.state) ? cancelSale() : ($("scan").value = "", search(""))),
   };
   if (keys[e.key]) {
@@ -840,7 +946,8 @@ const salesDialog = {
       const first = document.createElement("td");
       first.append(open);
       tr.append(first);
-      for (const text of [r.time, r.state + (r.late ? " (late)" : ""), r.total]) {
+      const what = [r.state + (r.late ? " (late)" : ""), outcomeText(r)].filter(Boolean).join(" · ");
+      for (const text of [r.time, what, r.total]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.append(td);
@@ -866,14 +973,15 @@ const salesDialog = {
       return tr;
     }));
     $("story-total").textContent = s.sale.total;
-    $("story-paid").textContent = s.sale.paid ? `${t("progress.paid")} ${s.sale.paid} · ${t("history.refunded", { amount: s.refunded })}` : "";
+    $("story-paid").textContent = [t("history.collected", { amount: s.sale.collected }), t("history.refunded", { amount: s.refunded }), outcomeText(s.sale)].filter(Boolean).join(" · ");
     $("story-ids").textContent = `ref ${s.sale.externalReference} · MO ${s.merchantOrderIds.join(", ") || "–"} · pay ${s.paymentIds.join(", ") || "–"}`;
     $("story-changes").replaceChildren(...s.changes.map((c) => {
       const li = document.createElement("li");
       li.textContent = `${c.at} ${c.state}: ${c.detail}`;
       return li;
     }));
-    $("refund").disabled = s.sale.state !== "paid";
+    $("refund").disabled = !["paid", "cancelled", "expired"].includes(s.sale.state);
+    $("story-refund-extra").hidden = !["extra", "held"].includes(s.sale.outcome.kind);
     for (const tr of document.querySelectorAll("#sales tr")) tr.setAttribute("aria-selected", String(tr.dataset.sale === String(id)));
   },
   askRefund() {
@@ -894,10 +1002,17 @@ const salesDialog = {
       say("history-message", I18N.error(err), true);
     }
   },
+  async refundExtra() {
+    if (!this.story) return;
+    await refundExtra(this.story.sale.id);
+    await this.show(this.story.sale.id);
+  },
   async summary() {
     const s = await invoke("day_summary", { day: $("history-day").value });
     const lines = s.states.map(([state, count, total]) => t("history.summary_line", { state, count, total }));
-    lines.push(t("history.summary_paid", { paid: s.paidTotal, refunded: s.refundedTotal, late: s.latePaid }));
+    lines.push(t("history.summary_paid", { collected: s.collectedTotal, refunded: s.refundedTotal, late: s.latePaid }));
+    if (s.withExtra) lines.push(t("history.summary_extra", { extra: s.extraTotal, n: s.withExtra }));
+    if (s.pending) lines.push(t("history.summary_pending", { n: s.pending }));
     say("history-message", lines.join("\n"));
   },
   async reconcile() {
@@ -934,11 +1049,17 @@ const salesDialog = {
 };
 
 function differenceText(d) {
-  const what = t(`history.what.${d.what}`);
-  const mp = d.mercadoPagoPaid || "–";
+  const what = t(`history.what.${d.what}`, { amount: d.amount });
+  const mp = d.mercadoPagoCollected || "–";
   return d.saleId == null
     ? t("history.unrecorded", { mo: d.merchantOrderIds.join(", "), reference: d.externalReference, what, mp })
-    : t("history.difference", { id: d.saleId, what, journal: d.journalPaid || d.journalState, mp });
+    : t("history.difference", { id: d.saleId, what, journal: d.journalCollected || "–", mp });
+}
+
+/** A sale's money in words: extra, held, refunded (nothing for a plain paid or ended one). */
+function outcomeText(sale) {
+  const o = sale.outcome;
+  return ["extra", "held", "refunded"].includes(o.kind) ? t(`outcome.${o.kind}`, { amount: o.amount }) : "";
 }
 
 function localDay(d) {
@@ -975,3 +1096,4 @@ $("story-print").addEventListener("click", () => salesDialog.print());
 $("refund").addEventListener("click", () => salesDialog.askRefund());
 $("refund-yes").addEventListener("click", () => salesDialog.refund());
 $("refund-no").addEventListener("click", () => ($("refund-confirm").hidden = true));
+$("story-refund-extra").addEventListener("click", () => salesDialog.refundExtra());

@@ -261,6 +261,137 @@ impl App {
     }
 }
 
+impl App {
+    /// Runs `invoke(cmd, args)` in the page and returns its answer.
+    pub async fn invoke(&self, cmd: &str, args: serde_json::Value) -> serde_json::Value {
+        let script = "const [cmd, args, done] = arguments; \
+            window.__TAURI__.core.invoke(cmd, args).then((v) => done({ ok: v }), (e) => done({ err: e }));";
+        let out = self.client.execute_async(script, vec![cmd.into(), args]).await.unwrap();
+        match out.get("ok") {
+            Some(v) => v.clone(),
+            None => panic!("{cmd} failed: {out}"),
+        }
+    }
+
+    /// The demo's own sandbox (its address, as the app reports it).
+    pub async fn demo_sandbox(&self) -> Sandbox {
+        let info = self.invoke("app_info", serde_json::json!({})).await;
+        Sandbox {
+            base_url: info["sandboxUrl"].as_str().expect("the demo runs a sandbox").to_owned(),
+        }
+    }
+
+    /// Ends the app's process at once (SIGKILL, as a power cut or a crash would), leaving its
+    /// folder, and ends the driver.
+    pub async fn kill_the_app(self) -> Home {
+        let home = self.home.path().to_owned();
+        let marker = format!("QR_CASHIER_HOME={}", home.display());
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let first = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            let is_app = String::from_utf8_lossy(first).ends_with("qr-cashier");
+            if is_app && environ.split(|b| *b == 0).any(|v| v == marker.as_bytes()) {
+                Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+            }
+        }
+        let App {
+            client,
+            driver,
+            home,
+            _turn,
+        } = self;
+        drop(client);
+        drop(driver);
+        home
+    }
+}
+
+/// A Mercado Pago stand-in (the demo's, or `mp-sandbox`), through its own API and the control
+/// API that plays the customer.
+pub struct Sandbox {
+    pub base_url: String,
+}
+
+impl Sandbox {
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let r = reqwest::Client::new()
+            .post(format!("{}{path}", self.base_url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        r.json().await.unwrap_or_default()
+    }
+
+    pub async fn state(&self) -> serde_json::Value {
+        reqwest::get(format!("{}/sandbox/state", self.base_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// The id of the POS with this external id.
+    pub async fn pos_id(&self, external_id: &str) -> u64 {
+        let state = self.state().await;
+        state["pos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["external_id"] == external_id)
+            .and_then(|p| p["id"].as_u64())
+            .unwrap_or_else(|| panic!("no POS {external_id}: {state}"))
+    }
+
+    /// A customer scans the POS's QR: the merchant order it opens.
+    pub async fn scan(&self, pos_id: u64) -> u64 {
+        let mo = self.post(&format!("/sandbox/pos/{pos_id}/scan"), serde_json::json!({})).await;
+        mo["merchant_order_id"].as_u64().unwrap_or_else(|| panic!("no scan: {mo}"))
+    }
+
+    pub async fn pay(&self, merchant_order: u64) {
+        let paid = self
+            .post(
+                &format!("/sandbox/merchant_orders/{merchant_order}/pay"),
+                serde_json::json!({ "outcome": "approved" }),
+            )
+            .await;
+        assert!(paid["payment_id"].is_u64(), "not paid: {paid}");
+    }
+
+    /// The money oracle: for every sale of `journal`, what the journal says was collected equals
+    /// what this Mercado Pago holds for it, summed over all its merchant orders.
+    pub async fn money_agrees(&self, journal: &std::path::Path) {
+        use rust_decimal::Decimal;
+        let state = self.state().await;
+        let mut held: std::collections::HashMap<String, Decimal> = Default::default();
+        for mo in state["merchant_orders"].as_array().unwrap() {
+            let reference = mo["external_reference"].as_str().unwrap_or_default().to_owned();
+            let sum = held.entry(reference).or_default();
+            for p in mo["payments"].as_array().unwrap() {
+                if matches!(p["status"].as_str(), Some("approved" | "refunded")) {
+                    let amount = |k: &str| p[k].to_string().parse::<Decimal>().unwrap_or_default();
+                    *sum += amount("transaction_amount") - amount("amount_refunded");
+                }
+            }
+        }
+        let j = qr_cashier::sale::Journal::open(journal).unwrap();
+        for sale in j.in_states(&qr_cashier::sale::SaleState::ALL).unwrap() {
+            let there = held.get(&sale.external_reference).copied().unwrap_or_default();
+            assert_eq!(
+                sale.collected, there,
+                "sale {} ({}): the journal's collected against what Mercado Pago holds",
+                sale.id, sale.state
+            );
+        }
+    }
+}
+
 /// The demo's journal file of the app on `home`.
 pub fn demo_journal(home: &std::path::Path) -> PathBuf {
     qr_cashier::counter::Counter::demo_journal(&qr_cashier::paths::AppPaths::under(home.to_path_buf()))
@@ -295,11 +426,12 @@ pub fn fill_journal(home: &std::path::Path, count: u64, days: u64) {
             tx.execute(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
                  INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total,
-                     lines, state, paid_amount, merchant_order_ids, payment_ids, created_at, updated_at)
+                     lines, state, collected, acknowledged, merchant_order_ids, payment_ids, created_at, updated_at)
                  SELECT 'QRC-CAJA1-BENCH-' || i, m.pos_external_id, m.user_id, m.currency, m.total,
                      m.lines,
                      CASE WHEN i % 10 < 7 THEN 'paid' WHEN i % 10 < 9 THEN 'cancelled' ELSE 'expired' END,
-                     CASE WHEN i % 10 < 7 THEN m.total END,
+                     CASE WHEN i % 10 < 7 THEN m.total ELSE '0' END,
+                     CASE WHEN i % 10 < 7 THEN m.total ELSE '0' END,
                      '[' || (1000000 + i) || ']', CASE WHEN i % 10 < 7 THEN '[' || (2000000 + i) || ']' ELSE '[]' END,
                      strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || CAST((?1 - i) * ?2 AS INTEGER) || ' seconds'),
                      strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || CAST((?1 - i) * ?2 AS INTEGER) || ' seconds')
