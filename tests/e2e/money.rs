@@ -20,8 +20,15 @@ async fn escape_while_the_order_is_being_sent_cancels_it_and_the_app_goes_on() {
     app.type_into("scan", &format!("7790387000011{ENTER}")).await;
     app.wait_text("cart-total", |t| t == "$ 3.500,00").await;
     app.click("charge").await;
-    app.wait_text("sale-status", |t| t.starts_with("Sending the order")).await;
-    app.client.active_element().await.unwrap().send_keys(ESCAPE).await.unwrap();
+    app.wait_text("sale-status", |t| t.starts_with("Sending the order"))
+        .await;
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(ESCAPE)
+        .await
+        .unwrap();
     app.wait_attr("pay-screen", "data-state", "cancelled").await;
     app.wait_text("sale-status", |t| t == "Sale cancelled").await;
     let state = mp.state().await;
@@ -62,7 +69,8 @@ async fn an_absurd_price_times_a_quantity_is_refused_in_words() {
         .send_keys(&format!("12{ENTER}"))
         .await
         .unwrap();
-    app.wait_text("cart-error", |t| t.contains("too much for one QR sale")).await;
+    app.wait_text("cart-error", |t| t.contains("too much for one QR sale"))
+        .await;
     assert!(!app.find("charge").await.is_enabled().await.unwrap(), "no charge");
     app.click("remove-1").await;
     app.type_into("scan", &format!("7790387000011{ENTER}")).await;
@@ -83,8 +91,10 @@ async fn a_customer_who_pays_twice_is_told_and_the_extra_is_given_back() {
     mp.pay(one).await;
     mp.pay(two).await;
     app.wait_attr("pay-screen", "data-state", "paid").await;
-    app.wait_text("pay-money", |t| t.starts_with("$ 3.500,00 more than the total was collected"))
-        .await;
+    app.wait_text("pay-money", |t| {
+        t.starts_with("$ 3.500,00 more than the total was collected")
+    })
+    .await;
     app.screenshot("paid-twice").await;
     app.wait_text("refund-extra", |t| t == "Refund $ 3.500,00").await;
     app.click("refund-extra").await;
@@ -107,8 +117,10 @@ async fn money_paid_in_part_then_cancelled_is_shown_and_given_back() {
     app.wait_text("sale-status", |t| t.starts_with("Partly paid")).await;
     app.click("cancel").await;
     app.wait_attr("pay-screen", "data-state", "cancelled").await;
-    app.wait_text("pay-money", |t| t == "$ 1.750,00 was collected for this sale: give it back to the customer.")
-        .await;
+    app.wait_text("pay-money", |t| {
+        t == "$ 1.750,00 was collected for this sale: give it back to the customer."
+    })
+    .await;
     app.screenshot("cancelled-with-money").await;
     app.click("refund-extra").await;
     app.wait_text("pay-money", |t| t == "Refunded: $ 1.750,00").await;

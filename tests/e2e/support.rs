@@ -350,8 +350,12 @@ impl Sandbox {
 
     /// A customer scans the POS's QR: the merchant order it opens.
     pub async fn scan(&self, pos_id: u64) -> u64 {
-        let mo = self.post(&format!("/sandbox/pos/{pos_id}/scan"), serde_json::json!({})).await;
-        mo["merchant_order_id"].as_u64().unwrap_or_else(|| panic!("no scan: {mo}"))
+        let mo = self
+            .post(&format!("/sandbox/pos/{pos_id}/scan"), serde_json::json!({}))
+            .await;
+        mo["merchant_order_id"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no scan: {mo}"))
     }
 
     pub async fn pay(&self, merchant_order: u64) {
