@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::mercadopago::pos::{CreatePos, PosQr};
 use crate::mercadopago::stores::{CreateStore, Location};
-use crate::mercadopago::{ApiError, Client, Config};
+use crate::mercadopago::{Api, ApiError, Client, Config};
 use crate::money::{parse_amount, Currency, Site};
 use crate::paths::AppPaths;
 use crate::register::{listener, system_clock, PollSchedule, Register, RegisterConfig};
@@ -41,6 +41,8 @@ pub struct Station {
     pub pos_name: String,
     pub pos_external_id: String,
     pub pos_id: Option<u64>,
+    /// The API this register's new sales speak.
+    pub api: Api,
 }
 
 pub struct Counter {
@@ -50,6 +52,10 @@ pub struct Counter {
     pub client: Client,
     /// Demo mode's Mercado Pago, on loopback.
     pub sandbox: Option<Sandbox>,
+    /// The notification listener, when one runs: what it heard last, and the URL Mercado Pago
+    /// posts to.
+    pub heard: Option<listener::Heard>,
+    pub notification_url: Option<String>,
     qr_cache: PathBuf,
     journal_checked: std::sync::atomic::AtomicBool,
 }
@@ -171,16 +177,23 @@ impl Counter {
         let ipn = listener::bind("127.0.0.1:0".parse().expect("a literal address"))
             .await
             .map_err(|e| StartError::Io(e.to_string()))?;
+        let api = settings.api.for_site(site);
+        // The demo's Mercado Pago signs its Orders webhooks with a secret of this start.
+        let secret: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
+        sandbox.set_webhook(user_id, &ipn.url(), &secret);
+        let notification_url = Some(ipn.url());
+        let heard = ipn.heard();
         let config = RegisterConfig {
             user_id,
             pos_external_id: DEMO_POS.into(),
+            api,
             currency,
             order_ttl: settings.order_ttl(),
-            notification_url: Some(ipn.url()),
+            notification_url: notification_url.clone(),
             schedule: PollSchedule::default(),
         };
         let register = Register::new(client.clone(), journal, config, sandbox.clock());
-        ipn.serve(register.clone());
+        ipn.serve(register.clone(), Some(SecretString::from(secret)));
         register.recover()?;
         let station = Station {
             user_id,
@@ -191,6 +204,7 @@ impl Counter {
             pos_name: "Caja 1".into(),
             pos_external_id: DEMO_POS.into(),
             pos_id: Some(pos.id),
+            api,
         };
         Ok(Counter {
             mode: Mode::Demo,
@@ -198,14 +212,22 @@ impl Counter {
             register,
             client,
             sandbox: Some(sandbox),
+            heard: Some(heard),
+            notification_url,
             qr_cache: paths.data.join("demo"),
             journal_checked: Default::default(),
         })
     }
 
-    /// Live mode: the saved account and POS, with the token from the vault. Starts offline
-    /// too: open sales resume when Mercado Pago answers again.
-    pub async fn start_live(paths: &AppPaths, settings: &Settings, token: SecretString) -> Result<Counter, StartError> {
+    /// Live mode: the saved account and POS, with the token (and the Orders webhooks' secret,
+    /// if one was saved) from the vault. Starts offline too: open sales resume when Mercado
+    /// Pago answers again.
+    pub async fn start_live(
+        paths: &AppPaths,
+        settings: &Settings,
+        token: SecretString,
+        webhook_secret: Option<SecretString>,
+    ) -> Result<Counter, StartError> {
         let account = settings
             .account
             .clone()
@@ -232,17 +254,20 @@ impl Counter {
             notification_url = Some(settings.notifications.public_url.clone().unwrap_or_else(|| l.url()));
             ipn = Some(l);
         }
+        let api = settings.api.for_site(site);
         let config = RegisterConfig {
             user_id: account.user_id,
             pos_external_id: pos_external_id.clone(),
+            api,
             currency: site.currency(),
             order_ttl: settings.order_ttl(),
-            notification_url,
+            notification_url: notification_url.clone(),
             schedule: PollSchedule::default(),
         };
         let register = Register::new(client.clone(), journal, config, system_clock());
+        let heard = ipn.as_ref().map(listener::Listener::heard);
         if let Some(l) = ipn {
-            l.serve(register.clone());
+            l.serve(register.clone(), webhook_secret);
         }
         register.recover()?;
         let station = Station {
@@ -254,6 +279,7 @@ impl Counter {
             pos_name: settings.pos_name.clone().unwrap_or_else(|| pos_external_id.clone()),
             pos_external_id,
             pos_id: settings.pos_id,
+            api,
         };
         Ok(Counter {
             mode: Mode::Live,
@@ -261,6 +287,8 @@ impl Counter {
             register,
             client,
             sandbox: None,
+            heard,
+            notification_url,
             qr_cache: paths.data.clone(),
             journal_checked: Default::default(),
         })
@@ -334,6 +362,22 @@ impl Counter {
         let mut world = sandbox.world();
         if action == CustomerAction::LetExpire {
             world.advance(self.register.config().order_ttl.as_secs() as i64 + 1);
+            drop(world);
+            sandbox.flush_notices();
+            return Ok(());
+        }
+        if world.qr_order_on(pos_id).is_some() {
+            let outcome = match action {
+                CustomerAction::Pay => Outcome::Approved,
+                CustomerAction::Reject => Outcome::Rejected,
+                _ => return Err("an Orders API QR order is paid whole".into()),
+            };
+            world.pay_qr_order(pos_id, outcome).map_err(|r| {
+                r.body["errors"][0]["message"]
+                    .as_str()
+                    .unwrap_or("payment failed")
+                    .to_owned()
+            })?;
             drop(world);
             sandbox.flush_notices();
             return Ok(());

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::mercadopago::merchant_orders::MerchantOrderQuery;
-use crate::mercadopago::ApiError;
+use crate::mercadopago::{Api, ApiError};
 use crate::register::{judge, Register};
 use crate::sale::journal::reference_prefix;
 use crate::sale::{Journal, JournalError, Outcome, Sale, SaleId, SaleState, StateChange};
@@ -86,6 +86,9 @@ pub enum RefundError {
     BadAmount { left: String, currency: String },
     #[error("Mercado Pago holds nothing beyond the total of this sale")]
     NothingExtra,
+    /// The Orders API refunds a sale whole (as the app offers it there).
+    #[error("on the Orders API a sale is refunded whole: {whole} {currency}")]
+    WholeOnly { whole: String, currency: String },
     #[error("Mercado Pago shows no approved payment for this sale")]
     NoPayment,
 }
@@ -167,12 +170,21 @@ pub async fn refund(register: &Register, sale_id: SaleId, ask: RefundAsk) -> Res
                 r.get(0)
             })
         })?;
-        let outcome = register
-            .client()
-            .refund_payment(part.payment_id, Some(c.rescale(part.amount)), &key)
-            .await;
+        let outcome = match (sale.api, &sale.order_id) {
+            (Api::Legacy, _) => register
+                .client()
+                .refund_payment(part.payment_id, Some(c.rescale(part.amount)), &key)
+                .await
+                .map(|r| r.id.to_string()),
+            (Api::Orders, Some(order)) => register
+                .client()
+                .refund_order(order, None, &key)
+                .await
+                .map(|o| o.transactions.refunds.last().map(|r| r.id.clone()).unwrap_or(o.id)),
+            (Api::Orders, None) => Err(ApiError::NotFound(Default::default())),
+        };
         let (state, detail) = match &outcome {
-            Ok(r) => ("done", format!("refund {} accepted", r.id)),
+            Ok(id) => ("done", format!("refund {id} accepted")),
             // Maybe carried out: it stays requested and goes again, as it is, with its key.
             Err(e) if e.is_uncertain() => ("requested", e.to_string()),
             Err(e) => ("failed", e.to_string()),
@@ -236,6 +248,14 @@ async fn plan(register: &Register, sale: &Sale, ask: RefundAsk) -> Result<Vec<Re
             a
         }
     };
+    // The Orders API: one order, refunded whole.
+    if sale.api == Api::Orders && amount > Decimal::ZERO && amount != held {
+        return Err(RefundError::WholeOnly {
+            whole: c.rescale(held).to_string(),
+            currency: c.code().into(),
+        }
+        .into());
+    }
     if amount <= Decimal::ZERO {
         return Err(match (ask, held > Decimal::ZERO) {
             (RefundAsk::Extra, true) => RefundError::NothingExtra,

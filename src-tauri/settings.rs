@@ -4,7 +4,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::mercadopago::DEFAULT_BASE_URL;
+use crate::mercadopago::{Api, DEFAULT_BASE_URL};
+use crate::money::Site;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -25,6 +26,37 @@ pub struct Settings {
     pub language: Option<String>,
     /// The country the demo plays (`MLA`, `MLB`, ...).
     pub demo_site: String,
+    /// Which Mercado Pago API new sales speak.
+    pub api: ApiChoice,
+}
+
+/// The API new sales speak: the site's (`Auto`), or one forced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiChoice {
+    #[default]
+    Auto,
+    Orders,
+    Legacy,
+}
+
+impl ApiChoice {
+    pub fn parse(s: &str) -> Option<ApiChoice> {
+        match s {
+            "auto" => Some(ApiChoice::Auto),
+            "orders" => Some(ApiChoice::Orders),
+            "legacy" => Some(ApiChoice::Legacy),
+            _ => None,
+        }
+    }
+
+    pub fn for_site(self, site: Site) -> Api {
+        match self {
+            ApiChoice::Auto => Api::for_site(site),
+            ApiChoice::Orders => Api::Orders,
+            ApiChoice::Legacy => Api::Legacy,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +100,7 @@ impl Default for Settings {
             notifications: NotificationSettings::default(),
             language: None,
             demo_site: "MLA".into(),
+            api: ApiChoice::Auto,
         }
     }
 }

@@ -43,6 +43,16 @@ impl Vault {
         Vault { account }
     }
 
+    /// The entry of the same register's Orders webhook secret (Mercado Pago's panel shows it
+    /// once; it signs the webhooks it sends).
+    pub fn webhook_secret(&self) -> Vault {
+        Vault {
+            account: self
+                .account
+                .replacen("mercadopago-access-token", "mercadopago-webhook-secret", 1),
+        }
+    }
+
     fn entry(&self) -> Result<keyring::Entry, VaultError> {
         Ok(keyring::Entry::new(SERVICE, &self.account)?)
     }

@@ -51,6 +51,7 @@ async fn register(
     let config = RegisterConfig {
         user_id: sb.account.user_id,
         pos_external_id: pos.into(),
+        api: qr_cashier::mercadopago::Api::Legacy,
         currency: Currency::Ars,
         order_ttl: ORDER_TTL,
         notification_url: ipn.as_ref().map(|l| l.url()),
@@ -58,7 +59,7 @@ async fn register(
     };
     let register = Register::new(client, journal, config, sb.clock());
     if let Some(ipn) = ipn {
-        ipn.serve(register.clone());
+        ipn.serve(register.clone(), None);
     }
     (register, pos_id)
 }

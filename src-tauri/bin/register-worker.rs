@@ -2,7 +2,8 @@
 //! gets killed with SIGKILL and started again.
 //!
 //! `register-worker --base-url URL --user-id N --pos EXT --journal FILE [--ttl-secs S]
-//!  [--late-secs S] [--doubt-ms MS] [--timeout-ms MS] [--opened-secs S] [--site MLA] [--charge PRICE]
+//!  [--late-secs S] [--doubt-ms MS] [--timeout-ms MS] [--opened-secs S] [--site MLA]
+//!  [--api legacy|orders] [--charge PRICE]
 //!  [--cancel-when-waiting] [--pause-at STATE] [--hammer N] [--serve]`
 //!
 //! With `--serve` it reads commands on stdin until stdin closes, instead of exiting when idle:
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncBufReadExt;
 
-use qr_cashier::mercadopago::{Client, Config, RetryPolicy};
+use qr_cashier::mercadopago::{Api, Client, Config, RetryPolicy};
 use qr_cashier::money::parse_amount;
 use qr_cashier::register::{PollSchedule, Register, RegisterConfig, StepHook};
 use qr_cashier::sale::{Cart, CartLine, Journal, SaleState};
@@ -40,6 +41,7 @@ struct Args {
     doubt_ms: u64,
     timeout_ms: u64,
     site: String,
+    api: Api,
     opened_secs: u64,
     serve: bool,
 }
@@ -51,6 +53,7 @@ fn args() -> Args {
         timeout_ms: 3000,
         opened_secs: 2,
         site: "MLA".into(),
+        api: Api::Legacy,
         ..Default::default()
     };
     let mut it = std::env::args().skip(1);
@@ -71,6 +74,7 @@ fn args() -> Args {
             "--timeout-ms" => a.timeout_ms = value().parse().unwrap_or_else(|_| die("bad --timeout-ms")),
             "--opened-secs" => a.opened_secs = value().parse().unwrap_or_else(|_| die("bad --opened-secs")),
             "--site" => a.site = value(),
+            "--api" => a.api = Api::parse(&value()).unwrap_or_else(|| die("--api legacy|orders")),
             "--serve" => a.serve = true,
             other => die(&format!("unknown argument {other}")),
         }
@@ -112,7 +116,13 @@ async fn main() {
         for i in 0..n {
             // A POS of its own each: a sale left in `creating` by the kill holds its POS.
             let s = journal
-                .begin_sale(&format!("{}{i}", a.pos), a.user_id, &checked, chrono::Utc::now())
+                .begin_sale(
+                    &format!("{}{i}", a.pos),
+                    a.user_id,
+                    &checked,
+                    Api::Legacy,
+                    chrono::Utc::now(),
+                )
                 .unwrap_or_else(|e| die(&e.to_string()));
             let _ = journal.transition(
                 s.id,
@@ -158,6 +168,7 @@ async fn main() {
     let register_config = RegisterConfig {
         user_id: a.user_id,
         pos_external_id: a.pos.clone(),
+        api: a.api,
         currency,
         order_ttl: Duration::from_secs(a.ttl_secs),
         notification_url: None,

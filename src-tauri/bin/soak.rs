@@ -1,8 +1,8 @@
 //! The model-based soak: seeded random interleavings of what a cashier, a customer and the
 //! network do, played on a real `register-worker` process against the sandbox (loopback
-//! only), with the process killed (SIGKILL) and started again at random moments. After every
-//! run the register is left to settle and the oracle checks the journal against the sandbox's
-//! own truth:
+//! only), with the process killed (SIGKILL) and started again at random moments, on either
+//! Mercado Pago API (each run plays one, chosen by its seed). After every run the register is
+//! left to settle and the oracle checks the journal against the sandbox's own truth:
 //!
 //! - for each sale, what the journal says was collected equals what the sandbox holds for it,
 //!   summed over all its merchant orders (approved payments minus refunds);
@@ -23,6 +23,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use qr_cashier::mercadopago::Api;
 use qr_cashier::sale::{Journal, Outcome, SaleState};
 use qr_cashier::sandbox::world::MoStatus;
 use qr_cashier::sandbox::{Fault, FaultRule, Outcome as Pay, Sandbox};
@@ -110,6 +111,7 @@ struct Worker {
 struct Run {
     sb: Sandbox,
     site: String,
+    api: Api,
     pos_id: u64,
     dir: PathBuf,
     journal: Journal,
@@ -148,7 +150,15 @@ impl Run {
                 .args(["--late-secs", &LATE_SECS.to_string()])
                 .args(["--doubt-ms", &DOUBT_MS.to_string()])
                 .args(["--timeout-ms", &TIMEOUT_MS.to_string()])
-                .args(["--opened-secs", "2", "--site", &self.site, "--serve"])
+                .args([
+                    "--opened-secs",
+                    "2",
+                    "--site",
+                    &self.site,
+                    "--api",
+                    self.api.as_str(),
+                    "--serve",
+                ])
                 .env("QR_CASHIER_TOKEN", &self.token)
                 .env("QR_CASHIER_LOG", "warn")
                 .stdin(Stdio::piped())
@@ -226,10 +236,37 @@ impl Run {
             .collect()
     }
 
+    /// The customer scans the POS's QR: a merchant order on the attended model (the Orders
+    /// API has no scan of its own: the order is paid as it is).
     fn scan(&mut self) -> Option<u64> {
+        if self.api == Api::Orders {
+            return None;
+        }
         let mo = self.sb.world().scan(self.pos_id).ok()?["merchant_order_id"].as_u64()?;
         self.scanned.push(mo);
         Some(mo)
+    }
+
+    /// The sandbox's name for a route of this run's API.
+    fn route(&self, legacy: &'static str) -> &'static str {
+        match (self.api, legacy) {
+            (Api::Legacy, r) => r,
+            (Api::Orders, "create_order") => "orders_create",
+            (Api::Orders, "delete_order") => "orders_cancel",
+            (Api::Orders, "search_merchant_orders") => "orders_get",
+            (Api::Orders, r) => r,
+        }
+    }
+
+    /// On the Orders API the customer pays the order waiting on the POS, whole.
+    fn pay_order(&mut self, outcome: Pay) {
+        let paid = self.sb.world().pay_qr_order(self.pos_id, outcome);
+        if let (Ok(p), Pay::Pending) = (&paid, outcome) {
+            if let Some(id) = p["payment_id"].as_u64() {
+                self.pending_payments.push(id);
+            }
+        }
+        self.sb.flush_notices();
     }
 
     fn pay(&mut self, mo: u64, outcome: Pay, amount: Option<Decimal>) {
@@ -277,6 +314,16 @@ impl Run {
             Action::Scan => {
                 self.scan();
             }
+            Action::PayInFull | Action::Reject | Action::PayPending if self.api == Api::Orders => {
+                let outcome = match action {
+                    Action::PayInFull => Pay::Approved,
+                    Action::Reject => Pay::Rejected,
+                    _ => Pay::Pending,
+                };
+                self.pay_order(outcome);
+            }
+            // Neither exists on the Orders API: a QR order is paid whole, once.
+            Action::PayPart | Action::PayTwoOrders if self.api == Api::Orders => {}
             Action::PayInFull | Action::Reject | Action::PayPending | Action::PayPart => {
                 let mo = match rng.bool() {
                     true => self.scan(),
@@ -311,15 +358,15 @@ impl Run {
             }
             Action::LateCreate => {
                 let ms = rng.u64(LATE_LANDING_MS);
-                self.fault(FaultRule::next("create_order", Fault::Late { ms }, 1));
+                self.fault(FaultRule::next(self.route("create_order"), Fault::Late { ms }, 1));
             }
             Action::ServerError => {
-                let route = ["create_order", "delete_order", "search_merchant_orders", "*"][rng.usize(..4)];
+                let route = self.route(["create_order", "delete_order", "search_merchant_orders", "*"][rng.usize(..4)]);
                 let status = [500, 502, 503][rng.usize(..3)];
                 self.fault(FaultRule::next(route, Fault::Status { status }, rng.u32(1..4)));
             }
             Action::LongRetryAfter => {
-                let route = ["search_merchant_orders", "delete_order", "create_order"][rng.usize(..3)];
+                let route = self.route(["search_merchant_orders", "delete_order", "create_order"][rng.usize(..3)]);
                 let fault = Fault::RateLimit {
                     retry_after: 3600,
                     http_date: rng.bool(),
@@ -327,7 +374,7 @@ impl Run {
                 self.fault(FaultRule::next(route, fault, rng.u32(1..3)));
             }
             Action::DroppedConnection => {
-                let route = ["create_order", "delete_order", "search_merchant_orders"][rng.usize(..3)];
+                let route = self.route(["create_order", "delete_order", "search_merchant_orders"][rng.usize(..3)]);
                 self.fault(FaultRule::next(route, Fault::Drop, 1));
             }
             Action::RevokeToken => {
@@ -400,7 +447,7 @@ impl Run {
         let mut w = self.sb.world();
         w.expire();
         for sale in &sales {
-            let held = w.collected(&sale.external_reference);
+            let held = w.collected(&sale.money_reference());
             if sale.collected != held {
                 bad.push(format!(
                     "MONEY: sale {} ({}) journal says {} collected, Mercado Pago holds {held}",
@@ -438,11 +485,17 @@ impl Run {
             }
         }
         // Money the sandbox holds for a reference the journal never had.
-        let known: Vec<&str> = sales.iter().map(|s| s.external_reference.as_str()).collect();
+        let known: Vec<String> = sales.iter().map(|s| s.money_reference()).collect();
         let mut strays: BTreeMap<String, Decimal> = BTreeMap::new();
-        for m in w.merchant_orders.values() {
-            if !known.contains(&m.external_reference.as_str()) {
-                *strays.entry(m.external_reference.clone()).or_default() += w.collected(&m.external_reference);
+        let references = w
+            .merchant_orders
+            .values()
+            .map(|m| m.external_reference.clone())
+            .chain(w.qr_orders.values().map(|o| o.external_reference.clone()));
+        for reference in references.collect::<Vec<_>>() {
+            if !known.contains(&reference) {
+                let held = w.collected(&reference);
+                strays.insert(reference, held);
             }
         }
         for (reference, amount) in strays.into_iter().filter(|(_, a)| *a > Decimal::ZERO) {
@@ -461,6 +514,7 @@ impl Run {
 
 struct Totals {
     runs: u32,
+    orders_runs: u32,
     steps: u32,
     actions: BTreeMap<Action, u32>,
     sales: usize,
@@ -501,6 +555,7 @@ async fn one_run(seed: u64, steps: u32, worker_bin: &Path, totals: &mut Totals) 
     // The customers' amounts and the sandbox's ids follow the run's seed too.
     fastrand::seed(seed);
     let site = if rng.u32(0..4) == 0 { "MLC" } else { "MLA" };
+    let api = if rng.bool() { Api::Orders } else { Api::Legacy };
     let sb = Sandbox::start(0, site).await.expect("the sandbox starts on loopback");
     // A customer who scanned has a second to pay once the order is gone (two minutes by
     // default), within the register's late window.
@@ -515,6 +570,7 @@ async fn one_run(seed: u64, steps: u32, worker_bin: &Path, totals: &mut Totals) 
         worker: None,
         token: sb.account.token.clone(),
         site: site.to_owned(),
+        api,
         sb,
         scanned: Vec::new(),
         pending_payments: Vec::new(),
@@ -550,6 +606,7 @@ async fn one_run(seed: u64, steps: u32, worker_bin: &Path, totals: &mut Totals) 
     bad.extend(run.judge());
     let sales = run.sales();
     totals.runs += 1;
+    totals.orders_runs += (api == Api::Orders) as u32;
     totals.sales += sales.len();
     totals.kills += run.kills;
     totals.faults += run.faults;
@@ -563,7 +620,10 @@ async fn one_run(seed: u64, steps: u32, worker_bin: &Path, totals: &mut Totals) 
         totals.late += (s.late && s.state == SaleState::Paid) as usize;
     }
     if !bad.is_empty() {
-        println!("\nsoak: run with seed {seed} ({site}) broke the oracle; replay with `soak --runs 1 --seed {seed}`");
+        println!(
+            "\nsoak: run with seed {seed} ({site}, {}) broke the oracle; replay with `soak --runs 1 --seed {seed}`",
+            api.as_str()
+        );
         println!("  actions: {}", run.log.join(" "));
         for s in &sales {
             println!(
@@ -572,7 +632,7 @@ async fn one_run(seed: u64, steps: u32, worker_bin: &Path, totals: &mut Totals) 
                 s.state,
                 s.total,
                 s.collected,
-                run.sb.world().collected(&s.external_reference),
+                run.sb.world().collected(&s.money_reference()),
                 run.journal
                     .changes(s.id)
                     .unwrap_or_default()
@@ -605,6 +665,7 @@ async fn main() {
     let started = Instant::now();
     let mut totals = Totals {
         runs: 0,
+        orders_runs: 0,
         steps: 0,
         actions: BTreeMap::new(),
         sales: 0,
@@ -647,6 +708,10 @@ fn report(t: &Totals, seed: u64, took: Duration) {
     );
     row("seed", seed.to_string());
     row("runs", t.runs.to_string());
+    row(
+        "of which on the Orders API (the rest: attended model)",
+        t.orders_runs.to_string(),
+    );
     row("steps", t.steps.to_string());
     row("sales journaled", t.sales.to_string());
     for state in ["paid", "cancelled", "expired", "failed"] {

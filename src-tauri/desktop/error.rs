@@ -81,9 +81,11 @@ impl From<ApiError> for CommandError {
             ApiError::NotFound(_) if key.contains("point_of_sale") => "pos_missing",
             ApiError::NotFound(_) => "not_found",
             ApiError::Validation { .. } => "refused",
-            ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Timeout | ApiError::Network(_) => {
-                "connection"
-            }
+            ApiError::RateLimited { .. }
+            | ApiError::Locked(_)
+            | ApiError::Server { .. }
+            | ApiError::Timeout
+            | ApiError::Network(_) => "connection",
             ApiError::UnexpectedBody { .. } => "unexpected_answer",
             ApiError::BadBaseUrl(_) => "bad_base_url",
         };

@@ -138,12 +138,16 @@ pub async fn start_counter(paths: &AppPaths, settings: &Settings) -> (Counter, V
     // A keyring that does not answer must not keep the counter closed.
     let token = tokio::time::timeout(
         Duration::from_secs(5),
-        tokio::task::spawn_blocking(move || vault.load()),
+        tokio::task::spawn_blocking(move || {
+            let token = vault.load()?;
+            let secret = vault.webhook_secret().load().unwrap_or(None);
+            Ok::<_, crate::vault::VaultError>(token.map(|t| (t, secret)))
+        }),
     )
     .await;
     let mut notices = Vec::new();
     match token {
-        Ok(Ok(Ok(Some(token)))) => match Counter::start_live(paths, settings, token).await {
+        Ok(Ok(Ok(Some((token, secret))))) => match Counter::start_live(paths, settings, token, secret).await {
             Ok(c) => return (c, notices),
             Err(e) => notices.push(Notice::new("account_failed", e.to_string())),
         },
@@ -191,9 +195,16 @@ pub fn run() {
         tracing::error!(error = %e, "using default settings");
         Settings::default()
     });
-    // The demo's country, for trying the app (and testing it) as a store elsewhere would.
+    // The demo's country, for trying the app (and testing it) as a store elsewhere would; and
+    // the API, forced as the Settings option does.
     if let Ok(site) = std::env::var("QR_CASHIER_DEMO_SITE") {
         settings.demo_site = site;
+    }
+    if let Some(api) = std::env::var("QR_CASHIER_API")
+        .ok()
+        .and_then(|a| crate::settings::ApiChoice::parse(&a))
+    {
+        settings.api = api;
     }
     let (counter, notices) = tauri::async_runtime::block_on(start_counter(&paths, &settings));
     for n in &notices {

@@ -187,6 +187,9 @@ pub struct SettingsChange {
     pub notifications_enabled: bool,
     pub notifications_bind: String,
     pub language: Option<String>,
+    /// `auto`, `orders` or `legacy`; none: unchanged.
+    #[serde(default)]
+    pub api: Option<String>,
 }
 
 /// Checks and saves the settings; they apply at the next start or mode switch.
@@ -214,7 +217,17 @@ pub async fn save_settings(state: State<'_, AppState>, change: SettingsChange) -
         ));
     }
     let language = change.language.filter(|l| ["es", "pt", "en"].contains(&l.as_str()));
+    let api = match change.api.as_deref() {
+        None => None,
+        Some(a) => Some(
+            crate::settings::ApiChoice::parse(a)
+                .ok_or_else(|| CommandError::new("settings", format!("{a:?} is not auto, orders or legacy")))?,
+        ),
+    };
     Ok(state.update_settings(|s| {
+        if let Some(api) = api {
+            s.api = api;
+        }
         s.api_base_url = url.as_str().trim_end_matches('/').to_owned();
         s.order_ttl_secs = change.order_ttl_secs;
         s.notifications.enabled = change.notifications_enabled;
@@ -316,11 +329,14 @@ pub async fn switch_mode(state: State<'_, AppState>, mode: Mode) -> Result<()> {
         Mode::Demo => Counter::start_demo(&state.paths, &settings).await,
         Mode::Live => {
             let vault = state.vault.clone();
-            let token = tauri::async_runtime::spawn_blocking(move || vault.load())
-                .await
-                .map_err(|e| CommandError::new("vault", e.to_string()))??
-                .ok_or_else(|| CommandError::new("no_account", "save an access token first"))?;
-            Counter::start_live(&state.paths, &settings, token).await
+            let (token, secret) = tauri::async_runtime::spawn_blocking(move || {
+                let token = vault.load()?;
+                Ok::<_, crate::vault::VaultError>((token, vault.webhook_secret().load().unwrap_or(None)))
+            })
+            .await
+            .map_err(|e| CommandError::new("vault", e.to_string()))??;
+            let token = token.ok_or_else(|| CommandError::new("no_account", "save an access token first"))?;
+            Counter::start_live(&state.paths, &settings, token, secret).await
         }
     };
     let next = next.map_err(|e| CommandError::new("start", e.to_string()))?;

@@ -3,7 +3,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// Mercado Pago's error body: `{"message", "error", "status", "cause"}` (one legacy answer
-/// says `causes`).
+/// says `causes`). The Orders API's `{"errors": [{"code", "message", "details"}]}` is read into
+/// the same shape: `error` is the first error's code, `cause` all of them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     #[serde(default)]
@@ -27,6 +28,9 @@ pub enum ApiError {
     /// Mercado Pago understood the request and refused its content (400, 403, 409, 422).
     #[error("Mercado Pago refused the request: {} ({})", .body.message, .body.error)]
     Validation { status: u16, body: ErrorBody },
+    /// The same idempotency key is still being processed (423): try again with it.
+    #[error("Mercado Pago is still working on this request (423)")]
+    Locked(ErrorBody),
     #[error("Mercado Pago asks to slow down (429)")]
     RateLimited {
         retry_after: Option<Duration>,
@@ -49,7 +53,10 @@ impl ApiError {
     /// The server's parsed error body, when it sent one.
     pub fn body(&self) -> Option<&ErrorBody> {
         match self {
-            ApiError::InvalidToken(b) | ApiError::NotFound(b) | ApiError::Validation { body: b, .. } => Some(b),
+            ApiError::InvalidToken(b)
+            | ApiError::NotFound(b)
+            | ApiError::Locked(b)
+            | ApiError::Validation { body: b, .. } => Some(b),
             ApiError::RateLimited { body, .. } | ApiError::Server { body, .. } => body.as_ref(),
             _ => None,
         }
@@ -65,7 +72,11 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Timeout | ApiError::Network(_)
+            ApiError::RateLimited { .. }
+                | ApiError::Locked(_)
+                | ApiError::Server { .. }
+                | ApiError::Timeout
+                | ApiError::Network(_)
         )
     }
 
@@ -77,10 +88,11 @@ impl ApiError {
     }
 
     pub(crate) fn from_status(status: u16, text: &str, retry_after: Option<Duration>) -> ApiError {
-        let body = serde_json::from_str::<ErrorBody>(text).ok();
+        let body = ErrorBody::parse(text);
         let key = body.as_ref().map(|b| b.error.as_str()).unwrap_or("");
         match status {
             401 => ApiError::InvalidToken(body.unwrap_or_default()),
+            423 => ApiError::Locked(body.unwrap_or_default()),
             400 if matches!(key, "invalid_access_token" | "invalid_token" | "unauthorized") => {
                 ApiError::InvalidToken(body.unwrap_or_default())
             }
@@ -95,6 +107,37 @@ impl ApiError {
                 },
             },
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct OrdersErrors {
+    errors: Vec<OrdersError>,
+}
+
+#[derive(Deserialize)]
+struct OrdersError {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+impl ErrorBody {
+    /// Either error shape; `None` when the body is neither.
+    fn parse(text: &str) -> Option<ErrorBody> {
+        if let Ok(orders) = serde_json::from_str::<OrdersErrors>(text) {
+            let first = orders.errors.first()?;
+            return Some(ErrorBody {
+                message: first.message.clone(),
+                error: first.code.clone(),
+                status: None,
+                cause: serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .map(|v| v["errors"].clone()),
+            });
+        }
+        serde_json::from_str::<ErrorBody>(text).ok()
     }
 }
 

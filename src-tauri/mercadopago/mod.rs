@@ -12,6 +12,7 @@ mod retry;
 pub mod instore_orders;
 pub mod merchant_orders;
 pub mod notifications;
+pub mod orders;
 pub mod payments;
 pub mod pos;
 pub mod stores;
@@ -19,6 +20,7 @@ pub mod users;
 
 pub use client::{Client, Config, DEFAULT_BASE_URL};
 pub use error::{ApiError, ErrorBody};
+pub use orders::Api;
 pub use retry::RetryPolicy;
 
 /// `{"paging": {...}, "results": [...]}`, the envelope of payment, store and POS searches.

@@ -1,12 +1,15 @@
-//! What Mercado Pago's merchant orders say about a sale's money. Each scan of the QR opens a
-//! merchant order of its own, and a customer may pay more than one: the sale's money is the sum,
-//! over every merchant order of its reference, of the approved payments in its currency minus
-//! their refunds. An `opened` merchant order is never money in itself.
+//! What Mercado Pago says about a sale's money, on either API. On the attended model each scan
+//! of the QR opens a merchant order of its own, and a customer may pay more than one: the sale's
+//! money is the sum, over every merchant order of its reference, of the approved payments in its
+//! currency minus their refunds; an `opened` merchant order is never money in itself. On the
+//! Orders API a sale has one order with one payment: its paid amount minus its refunds.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::mercadopago::merchant_orders::{MerchantOrder, MerchantOrderStatus, PaymentStatus};
+use crate::mercadopago::orders::{Order, OrderPayment, OrderStatus};
+use crate::mercadopago::payments::Payment;
 use crate::money::Currency;
 
 /// What the customer has done so far, as far as Mercado Pago shows it.
@@ -120,6 +123,116 @@ pub fn judge(mos: &[MerchantOrder], reference: &str, total: Decimal, currency: C
         payable,
         merchant_order_ids,
         payment_ids,
+        refundable,
+    }
+}
+
+/// What an Orders API order says about a sale's money. Paid means the order `processed` with
+/// its payment accredited, in the sale's currency (a `paid_amount` below `amount` counts as
+/// what it is); `in_review` is not paid yet; refunds are taken off.
+pub fn judge_order(order: &Order, total: Decimal, currency: Currency) -> Verdict {
+    let ours = order
+        .currency
+        .as_deref()
+        .is_none_or(|c| c.eq_ignore_ascii_case(currency.code()));
+    let payment = order.transactions.payments.first();
+    let detail = |p: &OrderPayment| p.status_detail.clone().unwrap_or_default();
+    let paid = payment
+        .filter(|_| ours && matches!(order.status, OrderStatus::Processed | OrderStatus::Refunded))
+        .filter(|p| {
+            matches!(detail(p).as_str(), "accredited" | "refunded" | "partially_refunded") || p.paid_amount.is_some()
+        })
+        .map(|p| p.paid_amount.or(p.amount).unwrap_or_default())
+        .unwrap_or_default();
+    let refunded_by_refunds: Decimal = order
+        .transactions
+        .refunds
+        .iter()
+        .filter(|r| r.status.as_deref() != Some("failed"))
+        .filter_map(|r| r.amount)
+        .sum();
+    let refunded = payment
+        .and_then(|p| p.refunded_amount)
+        .unwrap_or(refunded_by_refunds)
+        .max(if order.status == OrderStatus::Refunded {
+            paid
+        } else {
+            Decimal::ZERO
+        })
+        .min(paid);
+    let collected = paid - refunded;
+    let in_process = payment.is_some_and(|p| detail(p) == "in_review");
+    let payable = order.status == OrderStatus::Created;
+    let payment_id = payment
+        .and_then(|p| p.reference_id.as_deref())
+        .and_then(|r| r.parse::<u64>().ok());
+    let observed = if collected >= total && collected > Decimal::ZERO {
+        Observed::Paid { paid: collected }
+    } else if in_process {
+        Observed::InProcess
+    } else {
+        Observed::NotScanned
+    };
+    Verdict {
+        observed,
+        collected,
+        refunded,
+        in_process,
+        payable,
+        merchant_order_ids: Vec::new(),
+        payment_ids: payment_id.into_iter().collect(),
+        refundable: payment_id
+            .filter(|_| collected > Decimal::ZERO)
+            .map(|id| Refundable {
+                payment_id: id,
+                amount: collected,
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// What the classic payments of a reference say (an Orders API sale whose order id was never
+/// learnt: its create's answer was lost and it is too old to replay).
+pub fn judge_payments(payments: &[Payment], reference: &str, total: Decimal, currency: Currency) -> Verdict {
+    let ours: Vec<&Payment> = payments
+        .iter()
+        .filter(|p| p.external_reference.as_deref() == Some(reference))
+        .filter(|p| {
+            p.currency_id
+                .as_deref()
+                .is_none_or(|c| c.eq_ignore_ascii_case(currency.code()))
+        })
+        .collect();
+    let held =
+        |p: &&Payment| p.transaction_amount.unwrap_or_default() - p.transaction_amount_refunded.unwrap_or_default();
+    let refundable: Vec<Refundable> = ours
+        .iter()
+        .filter(|p| p.status == PaymentStatus::Approved)
+        .map(|p| Refundable {
+            payment_id: p.id,
+            amount: held(p),
+        })
+        .filter(|r| r.amount > Decimal::ZERO)
+        .collect();
+    let collected: Decimal = refundable.iter().map(|r| r.amount).sum();
+    let in_process = ours
+        .iter()
+        .any(|p| matches!(p.status, PaymentStatus::InProcess | PaymentStatus::Pending));
+    Verdict {
+        observed: if collected >= total && collected > Decimal::ZERO {
+            Observed::Paid { paid: collected }
+        } else if in_process {
+            Observed::InProcess
+        } else {
+            Observed::NotScanned
+        },
+        collected,
+        refunded: ours.iter().filter_map(|p| p.transaction_amount_refunded).sum(),
+        in_process,
+        payable: false,
+        merchant_order_ids: Vec::new(),
+        payment_ids: ours.iter().map(|p| p.id).collect(),
         refundable,
     }
 }

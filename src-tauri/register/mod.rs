@@ -5,7 +5,9 @@
 //! journaled first, then streamed as a [`SaleEvent`].
 
 mod judge;
+mod legacy;
 pub mod listener;
+mod orders;
 mod schedule;
 mod watch;
 
@@ -20,11 +22,11 @@ use secrecy::SecretString;
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
-use crate::mercadopago::{ApiError, Client};
+use crate::mercadopago::{Api, ApiError, Client};
 use crate::money::Currency;
 use crate::sale::{Cart, CartError, Journal, JournalError, Outcome, Sale, SaleId, SaleState};
 
-pub use judge::{judge, Observed, Refundable, Verdict};
+pub use judge::{judge, judge_order, judge_payments, Observed, Refundable, Verdict};
 pub use schedule::PollSchedule;
 
 /// What time it is for the register. The real clock, except in demo mode, where the
@@ -42,6 +44,8 @@ pub type StepHook = Arc<dyn Fn(&Sale) + Send + Sync>;
 pub struct RegisterConfig {
     pub user_id: u64,
     pub pos_external_id: String,
+    /// The API new sales begin on (each sale finishes on its own).
+    pub api: Api,
     pub currency: Currency,
     pub order_ttl: Duration,
     pub notification_url: Option<String>,
@@ -174,6 +178,8 @@ struct Inner {
     /// One charge in flight at a time.
     charging: tokio::sync::Mutex<()>,
     pos_checked: AtomicBool,
+    /// When a notification last woke each sale.
+    cued: Mutex<HashMap<SaleId, std::time::Instant>>,
     /// The watchers' tasks, ended by [`Register::shutdown`].
     tasks: Mutex<HashMap<SaleId, tokio::task::AbortHandle>>,
     stopped: AtomicBool,
@@ -211,6 +217,7 @@ impl Register {
                 runtime: tokio::runtime::Handle::current(),
                 charging: tokio::sync::Mutex::new(()),
                 pos_checked: AtomicBool::new(false),
+                cued: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
             }),
@@ -281,10 +288,13 @@ impl Register {
             }
         }
         self.check_pos().await?;
-        let sale = self
-            .inner
-            .journal
-            .begin_sale(&config.pos_external_id, config.user_id, &checked, self.now())?;
+        let sale = self.inner.journal.begin_sale(
+            &config.pos_external_id,
+            config.user_id,
+            &checked,
+            config.api,
+            self.now(),
+        )?;
         self.step(&sale, Progress::Sending);
         self.watch(sale.id);
         Ok(sale)
@@ -377,10 +387,20 @@ impl Register {
         let reference = match cue {
             Cue::MerchantOrder(id) => self.inner.client.merchant_order(id).await.map(|m| m.external_reference),
             Cue::Payment(id) => self.inner.client.payment(id).await.map(|p| p.external_reference),
+            // An Orders API order is known by its id: an order of another app is ignored, and
+            // the sale reads the order itself.
+            Cue::Order { id, .. } => {
+                match self.inner.journal.by_order_id(&id) {
+                    Ok(Some(sale)) => self.wake_for_cue(sale.id),
+                    Ok(None) => tracing::info!(order = %id, "a webhook for an order of another register or app"),
+                    Err(e) => tracing::warn!(error = %e, "cannot read the journal for a webhook"),
+                }
+                return;
+            }
         };
         match reference {
             Ok(Some(r)) => match self.inner.journal.by_reference(&r) {
-                Ok(Some(sale)) => self.wake(sale.id),
+                Ok(Some(sale)) => self.wake_for_cue(sale.id),
                 Ok(None) => tracing::info!(?cue, "a notification for a sale of another register or app"),
                 Err(_) => self.wake_all(),
             },
@@ -390,6 +410,22 @@ impl Register {
                 self.wake_all();
             }
         }
+    }
+
+    /// A notification's wake: at most one per sale every two seconds, however many come.
+    fn wake_for_cue(&self, sale_id: SaleId) {
+        let mut last = self.inner.cued.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        last.retain(|_, at| now.duration_since(*at) < Duration::from_secs(60));
+        if last
+            .get(&sale_id)
+            .is_some_and(|at| now.duration_since(*at) < Duration::from_secs(2))
+        {
+            return;
+        }
+        last.insert(sale_id, now);
+        drop(last);
+        self.wake(sale_id);
     }
 
     /// Every watched sale looks now.

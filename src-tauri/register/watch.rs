@@ -1,23 +1,17 @@
 //! The watcher of one sale: a loop that reads the sale from the journal and does what its
 //! state needs next, until nothing can change it any more. It is the only sender of the sale's
-//! requests. It never gives up silently: errors are journaled, shown ("connection trouble",
-//! "the token was refused"), and retried with backoff.
-//!
-//! A request that changes the POS (an order put, an order withdrawn) may land at Mercado Pago
-//! after its answer was lost. Before each one the sale journals how long that doubt lasts
-//! (`pos_doubt_until`); while it lasts the sale holds its POS (the journal lets no other sale
-//! begin there), and a sale that ends meanwhile withdraws the order once more when it is over.
+//! requests, through the adapter of the API the sale began on ([`super::legacy`],
+//! [`super::orders`]): put the order on the POS, look at the money, withdraw the order. It never
+//! gives up silently: errors are journaled, shown ("connection trouble", "the token was
+//! refused"), and retried with backoff.
 
-use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{judge, Observed, PollSchedule, Progress, Register, Verdict, Wake};
-use crate::mercadopago::instore_orders::{CreateOrder, OrderItem};
-use crate::mercadopago::merchant_orders::MerchantOrderQuery;
-use crate::mercadopago::ApiError;
+use super::{legacy, orders, Observed, PollSchedule, Progress, Register, Verdict, Wake};
+use crate::mercadopago::{Api, ApiError};
 use crate::sale::journal::SaleUpdate;
 use crate::sale::{JournalError, Sale, SaleId, SaleState};
 
@@ -147,18 +141,20 @@ pub(super) async fn run(r: &Register, id: SaleId, wake: &Wake) {
     }
 }
 
-/// Searches the sale's merchant orders and judges its money.
+/// What Mercado Pago holds for the sale now, on its API.
 pub(super) async fn search(r: &Register, sale: &Sale) -> Result<Verdict, ApiError> {
-    let found = r
-        .client()
-        .search_merchant_orders(&MerchantOrderQuery::by_reference(&sale.external_reference))
-        .await?;
-    Ok(judge(
-        &found.elements,
-        &sale.external_reference,
-        sale.total,
-        sale.currency,
-    ))
+    match sale.api {
+        Api::Legacy => legacy::look(r, sale).await,
+        Api::Orders => orders::look(r, sale).await,
+    }
+}
+
+/// Takes the sale's order off its POS, on its API.
+async fn withdraw(r: &Register, sale: &Sale) -> Result<(), ApiError> {
+    match sale.api {
+        Api::Legacy => legacy::withdraw(r, sale).await,
+        Api::Orders => orders::withdraw(r, sale, lifetime_end(r, sale)).await,
+    }
 }
 
 fn seen(v: &Verdict) -> SaleUpdate {
@@ -218,7 +214,7 @@ fn go(r: &Register, sale: &Sale, to: SaleState, detail: &str, update: SaleUpdate
     }
 }
 
-fn journal_trouble(e: JournalError) -> ApiError {
+pub(super) fn journal_trouble(e: JournalError) -> ApiError {
     ApiError::Network(format!("the journal refused the step: {e}"))
 }
 
@@ -247,71 +243,9 @@ fn doubt_left(sale: &Sale, now: DateTime<Utc>) -> Option<Duration> {
         .map(|until| (until - now).to_std().unwrap_or_default())
 }
 
-/// Sends a request that changes the sale's POS with its doubt journaled first; an answer (yes
-/// or no) lifts the doubt again, back to what an earlier unanswered request left.
-async fn pos_write<T>(
-    r: &Register,
-    sale: &Sale,
-    send: impl Future<Output = Result<T, ApiError>>,
-) -> Result<T, ApiError> {
-    let now = r.now();
-    let earlier = sale.pos_doubt_until.filter(|t| *t > now);
-    let doubt = now + chrono::Duration::from_std(r.config().schedule.pos_doubt).unwrap_or_default();
-    let until = earlier.map_or(doubt, |e| e.max(doubt));
-    let before = SaleUpdate {
-        pos_doubt_until: Some(Some(until)),
-        ..Default::default()
-    };
-    r.journal().note(sale.id, before, now).map_err(journal_trouble)?;
-    let out = send.await;
-    let answered = match &out {
-        Ok(_) => true,
-        Err(e) => !e.is_uncertain(),
-    };
-    if answered {
-        let after = SaleUpdate {
-            pos_doubt_until: Some(earlier),
-            ..Default::default()
-        };
-        r.journal().note(sale.id, after, r.now()).map_err(journal_trouble)?;
-    }
-    out
-}
-
-fn order_body(r: &Register, sale: &Sale) -> CreateOrder {
-    CreateOrder {
-        external_reference: sale.external_reference.clone(),
-        notification_url: r.config().notification_url.clone(),
-        sponsor_id: None,
-        items: sale
-            .lines
-            .iter()
-            .map(|l| OrderItem {
-                id: l.sku.clone(),
-                title: l.title.clone(),
-                description: l.description.clone(),
-                picture_url: None,
-                currency_id: sale.currency.code().to_owned(),
-                unit_price: sale.currency.rescale(l.unit_price),
-                quantity: l.quantity,
-            })
-            .collect(),
-        taxes: vec![],
-    }
-}
-
-/// Takes the sale's order off its own POS (not the register's current one: a sale finishes
-/// where it began). "There was none" counts as done.
-async fn withdraw(r: &Register, sale: &Sale) -> Result<(), ApiError> {
-    pos_write(
-        r,
-        sale,
-        r.client().delete_pos_order(sale.user_id, &sale.pos_external_id),
-    )
-    .await
-}
-
-/// A sale whose order may or may not be on the POS: search before anything is sent again.
+/// A sale whose order may or may not be on the POS. On the attended model, a create whose
+/// answer was lost can only be found by a scan: search before anything is sent again. On the
+/// Orders API the create is replayed with its key, which finds it.
 async fn creating(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     let now = r.now();
     if let Some(refusal) = w.refused.clone() {
@@ -326,6 +260,9 @@ async fn creating(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
         return fail(r, sale, &refusal);
     }
     let ends = lifetime_end(r, sale);
+    if sale.api == Api::Orders {
+        return put_order(r, sale, ends).await;
+    }
     let v = match search(r, sale).await {
         Ok(v) => v,
         Err(e) => return Next::Trouble(e),
@@ -352,14 +289,7 @@ async fn creating(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     }
     // The order lives only what is left of the sale's lifetime, however late it is sent.
     let ttl = (ends - now).to_std().unwrap_or_default().max(Duration::from_secs(1));
-    let body = order_body(r, sale);
-    let put = r.client().create_pos_order(
-        sale.user_id,
-        &sale.pos_external_id,
-        &body,
-        Some(Duration::from_secs(ttl.as_secs().max(1))),
-    );
-    match pos_write(r, sale, put).await {
+    match legacy::put(r, sale, ttl).await {
         Ok(_) => {
             let update = SaleUpdate {
                 expires_at: Some(ends),
@@ -390,6 +320,34 @@ async fn creating(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
                 fail(r, &sale, &e)
             }
         }
+    }
+}
+
+/// The Orders API's create (a replay after a lost answer): `waiting` with the order's id.
+async fn put_order(r: &Register, sale: &Sale, ends: DateTime<Utc>) -> Next {
+    if r.now() >= ends {
+        return expire(r, sale, "never sent, and older than an order's lifetime");
+    }
+    match orders::put(r, sale, ends).await {
+        Ok(order) => {
+            let update = SaleUpdate {
+                order_id: Some(order.id),
+                expires_at: Some(ends),
+                last_error: Some(None),
+                ..Default::default()
+            };
+            go(
+                r,
+                sale,
+                SaleState::Waiting,
+                "order on the POS",
+                update,
+                Progress::WaitingForCustomer,
+            )
+        }
+        Err(e) if e.is_uncertain() || matches!(e, ApiError::InvalidToken(_)) => Next::Trouble(e),
+        // Answered no: with its key, nothing of this create can land later.
+        Err(e) => fail(r, sale, &e),
     }
 }
 
@@ -564,6 +522,13 @@ async fn pending(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
             w.shown = Some(Progress::Pending);
         }
         return Next::After(r.config().schedule.pending_every);
+    }
+    // Refused: an Orders API order waits for its customer again, so it is cancelled first.
+    if sale.api == Api::Orders && v.payable {
+        return match withdraw(r, sale).await {
+            Ok(()) => Next::Now,
+            Err(e) => Next::Trouble(e),
+        };
     }
     let to = sale
         .ends_as

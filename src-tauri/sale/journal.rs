@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::state::Outcome;
 use super::{CartLine, CheckedCart, SaleState};
+use crate::mercadopago::Api;
 use crate::money::Currency;
 
 pub type SaleId = i64;
@@ -30,6 +31,14 @@ pub struct Sale {
     pub total: Decimal,
     pub lines: Vec<CartLine>,
     pub state: SaleState,
+    /// The Mercado Pago API the sale began on, and finishes on.
+    pub api: Api,
+    /// Orders API: the order's id, journaled from the create's answer.
+    pub order_id: Option<String>,
+    /// Orders API: the idempotency keys of the create and of the cancel, journaled before their
+    /// first send and sent again on every retry of it.
+    pub order_key: Option<String>,
+    pub cancel_key: Option<String>,
     /// Paid after it was given up (cancelled or expired).
     pub late: bool,
     /// What Mercado Pago holds for the sale, as last seen: approved payments minus their
@@ -60,6 +69,25 @@ pub struct Sale {
 }
 
 impl Sale {
+    /// The `external_reference` of the sale's Orders API order: the sale's, in letters and
+    /// digits only, with the attempt (`A1`; a sale makes one).
+    pub fn order_reference(&self) -> String {
+        let plain: String = self
+            .external_reference
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        format!("{plain}A1")
+    }
+
+    /// The reference its money is found under at Mercado Pago.
+    pub fn money_reference(&self) -> String {
+        match self.api {
+            Api::Legacy => self.external_reference.clone(),
+            Api::Orders => self.order_reference(),
+        }
+    }
+
     pub fn outcome(&self) -> Outcome {
         Outcome::of(self.state, self.total, self.collected)
     }
@@ -101,6 +129,9 @@ pub struct SaleUpdate {
     pub ends_as: Option<SaleState>,
     pub payment_in_process: Option<bool>,
     pub orders_payable: Option<bool>,
+    pub order_id: Option<String>,
+    pub order_key: Option<String>,
+    pub cancel_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
@@ -188,6 +219,10 @@ fn collected_and_one_sale_per_pos(tx: &Transaction<'_>) -> rusqlite::Result<()> 
          ALTER TABLE sales ADD COLUMN ends_as TEXT;
          ALTER TABLE sales ADD COLUMN payment_in_process INTEGER NOT NULL DEFAULT 0;
          ALTER TABLE sales ADD COLUMN orders_payable INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE sales ADD COLUMN api TEXT NOT NULL DEFAULT 'legacy';
+         ALTER TABLE sales ADD COLUMN order_id TEXT;
+         ALTER TABLE sales ADD COLUMN order_key TEXT;
+         ALTER TABLE sales ADD COLUMN cancel_key TEXT;
          UPDATE sales SET collected = paid_amount WHERE paid_amount IS NOT NULL;",
     )?;
     let refunded: Vec<(SaleId, String)> = {
@@ -268,7 +303,8 @@ fn collected_and_one_sale_per_pos(tx: &Transaction<'_>) -> rusqlite::Result<()> 
              WHERE state IN ({open}) OR pos_doubt_until IS NOT NULL;
          CREATE INDEX sales_attention ON sales(id) WHERE attention = 1;
          CREATE INDEX sales_in_doubt ON sales(id) WHERE pos_doubt_until IS NOT NULL;
-         CREATE INDEX sales_in_process ON sales(id) WHERE payment_in_process = 1;"
+         CREATE INDEX sales_in_process ON sales(id) WHERE payment_in_process = 1;
+         CREATE INDEX sales_order ON sales(order_id) WHERE order_id IS NOT NULL;"
     ))
 }
 
@@ -429,15 +465,16 @@ impl Journal {
         pos_external_id: &str,
         user_id: u64,
         cart: &CheckedCart,
+        api: Api,
         now: DateTime<Utc>,
     ) -> Result<Sale, JournalError> {
         let lines = serde_json::to_string(&cart.lines).map_err(|e| JournalError::Other(e.to_string()))?;
         let id = self.checked_transaction(|tx| {
             // A placeholder made unique by the row id, replaced at once in the same transaction.
             let inserted = tx.execute(
-                "INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total, lines, state, created_at, updated_at)
-                 VALUES ('pending-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, 'creating', ?6, ?6)",
-                params![pos_external_id, user_id as i64, cart.currency.code(), cart.total.to_string(), lines, ts(now)],
+                "INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total, lines, state, api, created_at, updated_at)
+                 VALUES ('pending-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, 'creating', ?6, ?7, ?7)",
+                params![pos_external_id, user_id as i64, cart.currency.code(), cart.total.to_string(), lines, api.as_str(), ts(now)],
             );
             if let Err(e) = inserted {
                 if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
@@ -554,6 +591,14 @@ impl Journal {
             .optional()
             .map_err(|e| self.err(e))?
             .ok_or(JournalError::NoSuchSale(id))
+    }
+
+    /// The sale of an Orders API order.
+    pub fn by_order_id(&self, order_id: &str) -> Result<Option<Sale>, JournalError> {
+        self.conn()
+            .query_row("SELECT * FROM sales WHERE order_id = ?1", [order_id], read_sale)
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     pub fn by_reference(&self, external_reference: &str) -> Result<Option<Sale>, JournalError> {
@@ -735,6 +780,15 @@ fn apply(tx: &rusqlite::Transaction<'_>, id: SaleId, u: &SaleUpdate) -> rusqlite
     if let Some(p) = u.orders_payable {
         tx.execute("UPDATE sales SET orders_payable = ?1 WHERE id = ?2", params![p, id])?;
     }
+    for (column, value) in [
+        ("order_id", &u.order_id),
+        ("order_key", &u.order_key),
+        ("cancel_key", &u.cancel_key),
+    ] {
+        if let Some(v) = value {
+            tx.execute(&format!("UPDATE sales SET {column} = ?1 WHERE id = ?2"), params![v, id])?;
+        }
+    }
     Ok(())
 }
 
@@ -757,6 +811,10 @@ fn read_sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
         total: Decimal::from_str(&text("total")?).unwrap_or_default(),
         lines: serde_json::from_str(&text("lines")?).unwrap_or_default(),
         state: SaleState::from_str(&text("state")?).unwrap_or(SaleState::Failed),
+        api: Api::parse(&text("api")?).unwrap_or(Api::Legacy),
+        order_id: r.get("order_id")?,
+        order_key: r.get("order_key")?,
+        cancel_key: r.get("cancel_key")?,
         late: r.get("late")?,
         collected: amount("collected")?.unwrap_or_default(),
         acknowledged: amount("acknowledged")?,
@@ -828,7 +886,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
         let now = Utc::now();
-        let sale = j.begin_sale("CAJA1", 42, &cart(), now).unwrap();
+        let sale = j.begin_sale("CAJA1", 42, &cart(), Api::Legacy, now).unwrap();
         assert_eq!(sale.state, SaleState::Creating);
         assert_eq!(sale.total.to_string(), "246.90");
         let r = &sale.external_reference;
@@ -875,7 +933,7 @@ mod tests {
         let j = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
         let refs: std::collections::HashSet<String> = (0..200)
             .map(|i| {
-                j.begin_sale(&format!("CAJA{i}"), 1, &cart(), Utc::now())
+                j.begin_sale(&format!("CAJA{i}"), 1, &cart(), Api::Legacy, Utc::now())
                     .unwrap()
                     .external_reference
             })
@@ -890,7 +948,8 @@ mod tests {
         {
             let j = Journal::open(&path).unwrap();
             for i in 0..300 {
-                j.begin_sale(&format!("CAJA{i}"), 1, &cart(), Utc::now()).unwrap();
+                j.begin_sale(&format!("CAJA{i}"), 1, &cart(), Api::Legacy, Utc::now())
+                    .unwrap();
             }
         }
         let mut bytes = std::fs::read(&path).unwrap();
@@ -922,7 +981,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.sqlite3");
         let j = Journal::open(&path).unwrap();
-        let sale = j.begin_sale("CAJA1", 1, &cart(), Utc::now()).unwrap();
+        let sale = j.begin_sale("CAJA1", 1, &cart(), Api::Legacy, Utc::now()).unwrap();
         // Still open: the sale may be only in the write-ahead log, which moves along.
         let at = "2026-11-25T10:00:00Z".parse().unwrap();
         let kept = Journal::set_aside(&path, at).unwrap();

@@ -28,6 +28,10 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/v1/payments/search", get(search_payments))
         .route("/v1/payments/{id}", get(get_payment))
         .route("/v1/payments/{id}/refunds", post(refund))
+        .route("/v1/orders", post(create_qr_order))
+        .route("/v1/orders/{id}", get(get_qr_order))
+        .route("/v1/orders/{id}/cancel", post(cancel_qr_order))
+        .route("/v1/orders/{id}/refund", post(refund_qr_order))
         .route("/users/me", get(me))
         .route("/users/{user_id}/stores", post(create_store))
         .route("/users/{user_id}/stores/search", get(search_stores))
@@ -151,6 +155,79 @@ async fn refund(
         Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
         Err(r) => refused(r),
     }
+}
+
+/// The account of an Orders API call: a bad token is `401 unauthorized`, in the Orders shape.
+fn orders_user(s: &Shared, headers: &HeaderMap, q: &BTreeMap<String, String>) -> Result<User, Refusal> {
+    authorize(s, headers, q, false)
+        .map_err(|_| super::orders::orders_refusal(401, "unauthorized", "invalid access token"))
+}
+
+fn key_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn created(a: Result<Value, Refusal>) -> Response {
+    match a {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(r) => refused(r),
+    }
+}
+
+async fn create_qr_order(State(s): State<Arc<Shared>>, Query(q): Params, headers: HeaderMap, body: Bytes) -> Response {
+    let user = match orders_user(&s, &headers, &q) {
+        Ok(u) => u,
+        Err(r) => return refused(r),
+    };
+    let body = String::from_utf8_lossy(&body);
+    created(s.world().create_qr_order(&user, key_of(&headers).as_deref(), &body))
+}
+
+async fn get_qr_order(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(q): Params,
+    headers: HeaderMap,
+) -> Response {
+    let user = match orders_user(&s, &headers, &q) {
+        Ok(u) => u,
+        Err(r) => return refused(r),
+    };
+    answer(s.world().get_qr_order(&user, &id))
+}
+
+async fn cancel_qr_order(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(q): Params,
+    headers: HeaderMap,
+) -> Response {
+    let user = match orders_user(&s, &headers, &q) {
+        Ok(u) => u,
+        Err(r) => return refused(r),
+    };
+    answer(s.world().cancel_qr_order(&user, &id, key_of(&headers).as_deref()))
+}
+
+async fn refund_qr_order(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(q): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let user = match orders_user(&s, &headers, &q) {
+        Ok(u) => u,
+        Err(r) => return refused(r),
+    };
+    let body = String::from_utf8_lossy(&body);
+    created(
+        s.world()
+            .refund_qr_order(&user, &id, key_of(&headers).as_deref(), &body),
+    )
 }
 
 async fn me(State(s): State<Arc<Shared>>, Query(q): Params, headers: HeaderMap) -> Response {

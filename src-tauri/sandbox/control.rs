@@ -48,9 +48,10 @@ pub enum Fault {
 }
 
 /// A fault on a route (`create_order`, `delete_order`, `search_merchant_orders`,
-/// `get_merchant_order`, `get_payment`, `search_payments`, `refund`, `me`, `stores`, `pos`, or
-/// `*`), for the next `times` calls, or on each call with `probability`. On `ipn`, the
-/// notifications the sandbox sends, any fault loses the attempt.
+/// `get_merchant_order`, `get_payment`, `search_payments`, `refund`, `orders_create`,
+/// `orders_get`, `orders_cancel`, `orders_refund`, `me`, `stores`, `pos`, or `*`), for the next
+/// `times` calls, or on each call with `probability`. On `ipn` (the IPNs and webhooks the sandbox
+/// sends), any fault loses the attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultRule {
     pub route: String,
@@ -104,6 +105,10 @@ pub fn route_name(method: &Method, path: &str) -> &'static str {
         ("GET", ["v1", "payments", "search"]) => "search_payments",
         ("GET", ["v1", "payments", _]) => "get_payment",
         ("POST", ["v1", "payments", _, "refunds"]) => "refund",
+        ("POST", ["v1", "orders"]) => "orders_create",
+        ("GET", ["v1", "orders", _]) => "orders_get",
+        ("POST", ["v1", "orders", _, "cancel"]) => "orders_cancel",
+        ("POST", ["v1", "orders", _, "refund"]) => "orders_refund",
         (_, ["users", "me"]) => "me",
         (_, ["users", _, "stores", ..]) => "stores",
         (_, ["pos", ..]) => "pos",
@@ -141,6 +146,8 @@ pub async fn faults_and_log(State(shared): State<Arc<Shared>>, req: Request, nex
         "x-idempotency-key",
         "content-type",
         "user-agent",
+        "x-signature",
+        "x-request-id",
     ]
     .iter()
     .filter_map(|h| Some((h.to_string(), parts.headers.get(*h)?.to_str().ok()?.to_owned())))
@@ -250,9 +257,49 @@ fn futures_util_stream_error() -> Body {
     Body::new(Broken)
 }
 
-/// Posts the queued IPNs (`?topic=merchant_order&id=`), retrying like Mercado Pago (sooner).
-/// A fault on the route `ipn` loses the attempt, as when the register's PC cannot be reached.
+/// Posts the queued IPNs (`?topic=merchant_order&id=`) and signed Orders webhooks
+/// (`?data.id=…&type=order`), retrying like Mercado Pago (sooner). A fault on the route `ipn`
+/// loses the attempt, as when the register's PC cannot be reached.
 pub fn send_notices(shared: &Arc<Shared>) {
+    let (hooks, style) = {
+        let mut w = shared.world();
+        (std::mem::take(&mut w.webhook_queue), w.webhook_style.clone())
+    };
+    for hook in hooks {
+        let times = if style.duplicates { 2 } else { 1 };
+        for _ in 0..times {
+            let client = shared.ipn.clone();
+            let shared = shared.clone();
+            let (hook, style) = (hook.clone(), style.clone());
+            shared.runtime.clone().spawn(async move {
+                let url = format!(
+                    "{}{}data.id={}&type=order",
+                    hook.url,
+                    if hook.url.contains('?') { '&' } else { '?' },
+                    hook.order_id
+                );
+                for wait in [0u64, 500, 2000, 5000] {
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    if pick_fault(&shared, "ipn").is_some() {
+                        continue;
+                    }
+                    let request_id = format!("{:032x}", fastrand::u128(..));
+                    let mut req = client.post(&url).json(&hook.body).header("x-request-id", &request_id);
+                    if !style.unsigned {
+                        let now_ms = chrono::Utc::now().timestamp_millis();
+                        let sig = super::orders::signature(&hook.secret, &hook.order_id, &request_id, now_ms, &style);
+                        req = req.header("x-signature", sig);
+                    }
+                    if let Ok(r) = req.send().await {
+                        if r.status().is_success() {
+                            return;
+                        }
+                    }
+                }
+                tracing::debug!(%url, "webhook not delivered");
+            });
+        }
+    }
     let notices = std::mem::take(&mut shared.world().notices);
     for n in notices {
         let client = shared.ipn.clone();
@@ -282,6 +329,8 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/state", get(state))
         .route("/sandbox/users", post(add_user))
         .route("/sandbox/users/{user_id}/token", post(renew_token))
+        .route("/sandbox/users/{user_id}/webhook", post(set_webhook))
+        .route("/sandbox/webhook_style", post(set_webhook_style))
         .route("/sandbox/pos/{pos_id}/scan", post(scan))
         .route("/sandbox/pos/{pos_id}/customer", post(customer))
         .route("/sandbox/merchant_orders/{id}/pay", post(pay))
@@ -334,6 +383,31 @@ async fn add_user(State(s): State<Arc<Shared>>, Json(u): Json<NewUser>) -> Respo
     }
 }
 
+#[derive(Deserialize)]
+struct NewWebhook {
+    url: String,
+    secret: String,
+}
+
+/// The account's webhook, as its owner sets it in Mercado Pago's panel.
+async fn set_webhook(State(s): State<Arc<Shared>>, Path(user_id): Path<u64>, Json(h): Json<NewWebhook>) -> StatusCode {
+    s.world().webhooks.insert(
+        user_id,
+        super::orders::Webhook {
+            url: h.url,
+            secret: h.secret,
+        },
+    );
+    StatusCode::NO_CONTENT
+}
+
+/// How webhooks are signed and sent (lowercased id, seconds, unsigned, a wrong signature,
+/// duplicates).
+async fn set_webhook_style(State(s): State<Arc<Shared>>, Json(style): Json<super::orders::WebhookStyle>) -> StatusCode {
+    s.world().webhook_style = style;
+    StatusCode::NO_CONTENT
+}
+
 /// Revokes the account's token and issues a new one (as the developer panel's "renew" does).
 async fn renew_token(State(s): State<Arc<Shared>>, Path(user_id): Path<u64>) -> Response {
     match s.world().renew_token(user_id) {
@@ -361,10 +435,17 @@ async fn pay(State(s): State<Arc<Shared>>, Path(id): Path<u64>, Json(p): Json<Pa
     answer(a)
 }
 
-/// Scan and pay in one go: what the demo's "customer phone" does.
+/// Scan and pay in one go: what the demo's "customer phone" does. On a POS holding an Orders
+/// API order, that order is paid.
 async fn customer(State(s): State<Arc<Shared>>, Path(pos_id): Path<u64>, Json(p): Json<Pay>) -> Response {
     let a = {
         let mut w = s.world();
+        if w.qr_order_on(pos_id).is_some() {
+            let a = w.pay_qr_order(pos_id, p.outcome);
+            drop(w);
+            send_notices(&s);
+            return answer(a);
+        }
         w.scan(pos_id).and_then(|scanned| {
             let mo = scanned["merchant_order_id"].as_u64().unwrap_or_default();
             let mut paid = w.pay(mo, p.outcome, p.amount)?;

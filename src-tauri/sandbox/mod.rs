@@ -3,12 +3,14 @@
 //! - [`world`]: its own model of users, stores, POS, orders, merchant orders, payments and the
 //!   clock; it builds its JSON from that model, never from the client's types.
 //! - [`api`]: the Mercado Pago endpoints, with the contract's validations and errors.
+//! - [`orders`]: the Orders API's model (`/v1/orders`), idempotency and signed webhooks.
 //! - [`control`]: `/sandbox/...`, which plays the world: a customer scans and pays, the clock
 //!   moves, faults are injected per route, the request log is read.
 //! - [`qr`]: the POS QR images it serves.
 
 mod api;
 mod control;
+pub mod orders;
 pub mod qr;
 pub mod world;
 
@@ -157,9 +159,20 @@ impl Sandbox {
         self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
-    /// Sends the IPNs the world queued (the server also does after each request).
+    /// Sends the IPNs and webhooks the world queued (the server also does after each request).
     pub fn flush_notices(&self) {
         control::send_notices(&self.shared);
+    }
+
+    /// Sets the account's webhook, as its owner does in Mercado Pago's panel.
+    pub fn set_webhook(&self, user_id: u64, url: &str, secret: &str) {
+        self.world().webhooks.insert(
+            user_id,
+            orders::Webhook {
+                url: url.to_owned(),
+                secret: secret.to_owned(),
+            },
+        );
     }
 }
 

@@ -164,6 +164,14 @@ pub struct World {
     /// A scanned merchant order can be paid until its order's expiry, and at least this long
     /// after the scan (the customer is in the middle of paying).
     pub scan_grace: Span,
+    /// The Orders API's orders, by id.
+    pub qr_orders: BTreeMap<String, super::orders::QrOrder>,
+    /// Idempotency keys the Orders API has seen, kept 24 hours.
+    pub idempotency: super::orders::Keys,
+    /// Each account's webhook (URL and secret), as set in Mercado Pago's panel.
+    pub webhooks: BTreeMap<u64, super::orders::Webhook>,
+    pub webhook_queue: Vec<super::orders::WebhookNotice>,
+    pub webhook_style: super::orders::WebhookStyle,
 }
 
 pub const DEFAULT_TTL_SECS: i64 = 600;
@@ -214,6 +222,11 @@ impl Default for World {
             notices: Vec::new(),
             orders_created: 0,
             scan_grace: Span::seconds(120),
+            qr_orders: BTreeMap::new(),
+            idempotency: BTreeMap::new(),
+            webhooks: BTreeMap::new(),
+            webhook_queue: Vec::new(),
+            webhook_style: Default::default(),
         }
     }
 }
@@ -231,6 +244,10 @@ impl World {
     fn id(&mut self) -> u64 {
         self.next_id += 1 + fastrand::u64(0..7);
         self.next_id
+    }
+
+    pub(super) fn next_id(&mut self) -> u64 {
+        self.id()
     }
 
     /// A new account with a token of Mercado Pago's test form: `TEST-<app>-<date>-<hex>-<user>`.
@@ -282,24 +299,32 @@ impl World {
     /// What the store holds for a sale: approved payments minus their refunds, over every
     /// merchant order of its reference. The sandbox's own count, for the tests' money oracle.
     pub fn collected(&self, external_reference: &str) -> Decimal {
-        self.merchant_orders
+        let merchant_orders: Decimal = self
+            .merchant_orders
             .values()
             .filter(|m| m.external_reference == external_reference)
             .flat_map(|m| m.payments.iter().filter_map(|id| self.payments.get(id)))
             .filter(|p| p.status == "approved" || p.status == "refunded")
             .map(|p| p.amount - p.refunded)
-            .sum()
+            .sum();
+        merchant_orders + self.qr_collected(external_reference)
     }
 
-    /// The order on a POS now, if any, and whose (its `external_reference`).
+    /// The order a customer who scans the POS now would pay, if any, and whose (its
+    /// `external_reference`), on either API.
     pub fn order_on(&self, pos_id: u64) -> Option<&str> {
-        self.orders.get(&pos_id).map(|o| o.external_reference.as_str())
+        self.orders
+            .get(&pos_id)
+            .filter(|o| o.expires > self.now())
+            .map(|o| o.external_reference.as_str())
+            .or_else(|| self.qr_order_on(pos_id).map(|o| o.external_reference.as_str()))
     }
 
     /// Ends what the clock has passed: orders on POS beyond their TTL, merchant orders nobody
     /// paid in time.
     pub fn expire(&mut self) {
         let now = self.now();
+        self.expire_qr_orders();
         self.orders.retain(|_, o| o.expires > now);
         let pending_or_paid: Vec<u64> = self
             .payments
@@ -706,6 +731,9 @@ impl World {
 
     /// A pending payment is approved (or rejected) later.
     pub fn resolve_pending(&mut self, payment_id: u64, approve: bool) -> Answer {
+        if let Some(resolved) = self.resolve_qr_payment(payment_id, approve) {
+            return Ok(resolved);
+        }
         let now = self.now();
         let p = self
             .payments
@@ -1005,9 +1033,11 @@ impl World {
             })
             .collect();
         results.sort_by_key(|p| std::cmp::Reverse((p.created, p.id)));
+        let mut all: Vec<Value> = results.iter().map(|p| self.payment_json(p)).collect();
+        all.extend(self.qr_payments_json(user, external_reference));
         json!({
-            "paging": { "total": results.len(), "limit": 30, "offset": 0 },
-            "results": results.iter().map(|p| self.payment_json(p)).collect::<Vec<_>>(),
+            "paging": { "total": all.len(), "limit": 30, "offset": 0 },
+            "results": all,
         })
     }
 

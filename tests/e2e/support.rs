@@ -420,6 +420,7 @@ pub fn fill_journal(home: &std::path::Path, count: u64, days: u64) {
             "CAJA1",
             1,
             &cart.check(qr_cashier::money::Currency::Ars).unwrap(),
+            qr_cashier::mercadopago::Api::Legacy,
             chrono::Utc::now(),
         )
         .unwrap();

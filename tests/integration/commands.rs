@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use qr_cashier::counter::Counter;
 use qr_cashier::desktop::{self, AppPaths, AppState};
-use qr_cashier::settings::Settings;
+use qr_cashier::settings::{ApiChoice, Settings};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
@@ -20,10 +20,16 @@ pub struct Shell {
 
 impl Shell {
     pub fn demo(site: &str) -> Shell {
+        Self::demo_on(site, ApiChoice::Auto)
+    }
+
+    /// A demo counter of `site` whose sales speak `api`.
+    pub fn demo_on(site: &str, api: ApiChoice) -> Shell {
         let home = tempfile::tempdir().unwrap();
         let paths = AppPaths::under(home.path().to_path_buf());
         let settings = Settings {
             demo_site: site.into(),
+            api,
             ..Settings::default()
         };
         // The counter's tasks live on Tauri's own runtime, as in the app.
@@ -227,21 +233,32 @@ fn the_catalog_is_edited_imported_and_exported() {
 /// Escape while the screen says "Sending the order to the register…": the create is slow (it
 /// takes longer than the cashier waits), the cancel command runs while it is on its way. It
 /// used to end the process (a synchronous command spawning on Tokio from the main thread).
-/// The sale ends cancelled and nothing is left on the POS.
+/// The sale ends cancelled and nothing is left on the POS, on either API.
 #[test]
 fn cancelling_while_the_order_is_being_sent_keeps_the_app_running() {
+    for (api, route) in [
+        (ApiChoice::Legacy, "create_order"),
+        (ApiChoice::Orders, "orders_create"),
+    ] {
+        cancel_while_sending(api, route);
+    }
+}
+
+fn cancel_while_sending(api: ApiChoice, route: &str) {
     use qr_cashier::desktop::AppState;
     use qr_cashier::sandbox::{Fault, FaultRule};
     use tauri::Manager;
-    let shell = Shell::demo("MLA");
+    let shell = Shell::demo_on("MLA", api);
     let counter = shell.window.state::<AppState>().counter();
     let sandbox = counter.sandbox.as_ref().unwrap();
-    sandbox.add_fault(FaultRule::next("create_order", Fault::Delay { ms: 1500 }, 1));
+    sandbox.add_fault(FaultRule::next(route, Fault::Delay { ms: 1500 }, 1));
     let sale = shell
         .invoke("charge", json!({ "lines": [line("Yerba", "3500", 1)] }))
         .unwrap();
     assert_eq!(sale["state"], "creating");
-    while !sandbox.requests().iter().any(|r| r.route == "create_order") {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !sandbox.requests().iter().any(|r| r.route == route) {
+        assert!(std::time::Instant::now() < deadline, "{route} was never sent");
         std::thread::sleep(Duration::from_millis(10));
     }
     let cancelling = shell.invoke("cancel", json!({ "saleId": sale["id"] })).unwrap();
@@ -253,7 +270,11 @@ fn cancelling_while_the_order_is_being_sent_keeps_the_app_running() {
     );
     let ended = shell.until_sale("cancelled", |s| s["state"] == "cancelled");
     assert_eq!(ended["outcome"]["kind"], "ended");
-    assert!(sandbox.world().orders.is_empty(), "nothing left on the POS");
+    let pos = counter.station.pos_id.unwrap();
+    assert!(
+        sandbox.world().order_on(pos).is_none(),
+        "nothing payable left on the POS"
+    );
     assert!(shell.invoke("app_info", json!({})).is_ok(), "the app goes on");
 }
 

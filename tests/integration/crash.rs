@@ -1,7 +1,8 @@
-//! Crash tests: a real child process runs the register and is killed with SIGKILL right after
-//! a journaled step (before the request it announces), then started again on the same journal.
-//! The sandbox's truth is the judge: no paid sale shown unpaid, no second order for a sale, no
-//! order left on the POS for a finished sale.
+//! Crash tests: a real child process runs the register and is killed (SIGKILL, through the
+//! standard library) right after a journaled step (before the request it announces), then
+//! started again on the same journal, on both APIs. The sandbox's truth is the judge: the
+//! journal's money is what the sandbox holds, no second order for a sale, no order left on the
+//! POS for a finished sale.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use qr_cashier::mercadopago::Api;
 use qr_cashier::sale::{Journal, SaleState};
 use qr_cashier::sandbox::{Outcome, Sandbox};
 
@@ -20,7 +22,7 @@ struct Worker {
 }
 
 impl Worker {
-    fn start(sb: &Sandbox, journal: &Path, extra: &[&str]) -> Worker {
+    fn start(sb: &Sandbox, journal: &Path, api: Api, extra: &[&str]) -> Worker {
         let mut child = Command::new(env!("CARGO_BIN_EXE_register-worker"))
             .args([
                 "--base-url",
@@ -29,6 +31,8 @@ impl Worker {
                 &sb.account.user_id.to_string(),
                 "--pos",
                 "CAJA1",
+                "--api",
+                api.as_str(),
             ])
             .arg("--journal")
             .arg(journal)
@@ -66,13 +70,9 @@ impl Worker {
         }
     }
 
+    /// Ends the process at once: SIGKILL on Unix, TerminateProcess on Windows.
     fn kill9(mut self) {
-        let status = Command::new("kill")
-            .arg("-KILL")
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 
@@ -82,90 +82,153 @@ impl Worker {
     }
 }
 
-async fn setup() -> (Sandbox, u64, tempfile::TempDir, PathBuf) {
+/// A sandbox with the register's POS, a journal, and the API the register speaks.
+struct Crash {
+    sb: Sandbox,
+    pos_id: u64,
+    api: Api,
+    _dir: tempfile::TempDir,
+    journal: PathBuf,
+}
+
+async fn setup(api: Api) -> Crash {
     let sb = sandbox("MLA").await;
     let (_, pos_id) = register_pos(&sb, &client(&sb), "CAJA1").await;
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.sqlite3");
-    (sb, pos_id, dir, journal)
+    Crash {
+        sb,
+        pos_id,
+        api,
+        _dir: dir,
+        journal,
+    }
 }
 
-/// The sandbox's truth against the journal, for the one sale in it.
-fn judge(sb: &Sandbox, journal: &Path, expected: SaleState) {
-    let j = Journal::open(journal).unwrap();
-    let sales = j.in_states(&SaleState::ALL).unwrap();
-    assert_eq!(sales.len(), 1, "one sale");
-    let sale = &sales[0];
-    assert_eq!(sale.state, expected, "{:?}", j.changes(sale.id).unwrap());
-    let mut w = sb.world();
-    w.expire();
-    assert_eq!(
-        sale.collected,
-        w.collected(&sale.external_reference),
-        "the journal's collected is what Mercado Pago holds, over all the sale's merchant orders"
-    );
-    assert_eq!(
-        sale.collected >= sale.total,
-        sale.state == SaleState::Paid,
-        "paid means collected covers the total"
-    );
-    assert!(w.orders.is_empty(), "no order left on the POS for a finished sale");
-    assert!(sale.pos_doubt_until.is_none(), "nothing of the sale can still land");
-    let preferences: std::collections::HashSet<&str> = w
-        .merchant_orders
-        .values()
-        .filter(|m| m.external_reference == sale.external_reference)
-        .map(|m| m.preference_id.as_str())
-        .collect();
-    assert!(preferences.len() <= 1, "one order per sale: {preferences:?}");
+impl Crash {
+    fn start(&self, extra: &[&str]) -> Worker {
+        Worker::start(&self.sb, &self.journal, self.api, extra)
+    }
+
+    /// On the attended model the customer scans (opening a merchant order) and may pay later:
+    /// the merchant order it opened. On the Orders API the order itself is paid: none.
+    fn scan(&self) -> Option<u64> {
+        (self.api == Api::Legacy).then(|| {
+            self.sb.world().scan(self.pos_id).unwrap()["merchant_order_id"]
+                .as_u64()
+                .unwrap()
+        })
+    }
+
+    /// The customer pays (what they scanned, on the attended model).
+    fn pay(&self, scanned: Option<u64>) {
+        match self.api {
+            Api::Legacy => {
+                let mo = scanned.or_else(|| self.scan()).unwrap();
+                self.sb.world().pay(mo, Outcome::Approved, None).unwrap();
+            }
+            Api::Orders => {
+                self.sb.world().pay_qr_order(self.pos_id, Outcome::Approved).unwrap();
+            }
+        }
+    }
+
+    fn orders_created(&self) -> u64 {
+        self.sb.world().orders_created
+    }
+
+    /// The sandbox's truth against the journal, for the one sale in it.
+    fn judge(&self, expected: SaleState) {
+        let j = Journal::open(&self.journal).unwrap();
+        let sales = j.in_states(&SaleState::ALL).unwrap();
+        assert_eq!(sales.len(), 1, "one sale");
+        let sale = &sales[0];
+        assert_eq!(sale.state, expected, "{:?}", j.changes(sale.id).unwrap());
+        assert_eq!(sale.api, self.api);
+        let mut w = self.sb.world();
+        w.expire();
+        assert_eq!(
+            sale.collected,
+            w.collected(&sale.money_reference()),
+            "the journal's collected is what Mercado Pago holds, over all the sale's orders"
+        );
+        assert_eq!(
+            sale.collected >= sale.total,
+            sale.state == SaleState::Paid,
+            "paid means collected covers the total"
+        );
+        assert!(
+            w.order_on(self.pos_id).is_none(),
+            "no order left on the POS for a finished sale"
+        );
+        assert!(sale.pos_doubt_until.is_none(), "nothing of the sale can still land");
+        let orders = match self.api {
+            Api::Legacy => w
+                .merchant_orders
+                .values()
+                .filter(|m| m.external_reference == sale.external_reference)
+                .map(|m| m.preference_id.clone())
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
+            Api::Orders => w
+                .qr_orders
+                .values()
+                .filter(|o| o.external_reference == sale.order_reference())
+                .count(),
+        };
+        assert!(orders <= 1, "one order per sale: {orders}");
+    }
 }
 
-#[tokio::test]
-async fn killed_after_journaling_creating_the_restart_sends_the_order_and_the_sale_is_paid() {
-    let (sb, pos_id, _dir, journal) = setup().await;
-    let w = Worker::start(&sb, &journal, &["--charge", "250", "--pause-at", "creating"]);
-    let mut w = w;
+crate::on_both_apis!(
+    killed_after_journaling_creating_the_restart_sends_the_order_and_the_sale_is_paid,
+    killed_while_waiting_a_payment_made_meanwhile_is_found_without_a_second_order,
+    a_payment_made_while_the_register_was_down_is_shown_at_the_restart,
+    killed_after_journaling_cancelling_the_restart_withdraws_the_order,
+    killed_after_journaling_expiring_a_payment_made_meanwhile_wins,
+    killed_after_journaling_expiring_with_no_payment_the_sale_expires_cleanly,
+    killed_after_the_payment_is_journaled_nothing_changes_on_restart,
+);
+
+async fn killed_after_journaling_creating_the_restart_sends_the_order_and_the_sale_is_paid(api: Api) {
+    let k = setup(api).await;
+    let mut w = k.start(&["--charge", "250", "--pause-at", "creating"]);
     w.expect("paused").await;
     w.kill9();
-    assert!(sb.world().orders.is_empty(), "killed before the order was sent");
-    let mut w = Worker::start(&sb, &journal, &[]);
+    assert_eq!(k.orders_created(), 0, "killed before the order was sent");
+    let mut w = k.start(&[]);
     w.expect("step waiting").await;
-    assert_eq!(sb.world().orders_created, 1);
-    let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
-    sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    assert_eq!(k.orders_created(), 1);
+    k.pay(None);
     w.finish().await;
-    judge(&sb, &journal, SaleState::Paid);
+    k.judge(SaleState::Paid);
 }
 
-#[tokio::test]
-async fn killed_while_waiting_a_payment_made_meanwhile_is_found_without_a_second_order() {
-    let (sb, pos_id, _dir, journal) = setup().await;
-    let mut w = Worker::start(&sb, &journal, &["--charge", "250", "--pause-at", "waiting"]);
+async fn killed_while_waiting_a_payment_made_meanwhile_is_found_without_a_second_order(api: Api) {
+    let k = setup(api).await;
+    let mut w = k.start(&["--charge", "250", "--pause-at", "waiting"]);
     w.expect("paused").await;
     w.kill9();
-    let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
-    sb.world().pay(mo, Outcome::Approved, None).unwrap();
-    Worker::start(&sb, &journal, &[]).finish().await;
-    assert_eq!(sb.world().orders_created, 1, "no second order for the sale");
-    judge(&sb, &journal, SaleState::Paid);
+    k.pay(None);
+    k.start(&[]).finish().await;
+    assert_eq!(k.orders_created(), 1, "no second order for the sale");
+    k.judge(SaleState::Paid);
 }
 
 /// Killed while the sale waits; the customer pays while the register is down. At the restart
 /// the payment is found and the sale waits for the cashier to see it (it is what the counter
 /// shows first), instead of an empty cart that invites charging again.
-#[tokio::test]
-async fn a_payment_made_while_the_register_was_down_is_shown_at_the_restart() {
-    let (sb, pos_id, _dir, journal) = setup().await;
-    let mut w = Worker::start(&sb, &journal, &["--charge", "250"]);
+async fn a_payment_made_while_the_register_was_down_is_shown_at_the_restart(api: Api) {
+    let k = setup(api).await;
+    let mut w = k.start(&["--charge", "250"]);
     w.expect("step waiting").await;
     w.kill9();
-    let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
-    sb.world().pay(mo, Outcome::Approved, None).unwrap();
-    let mut again = Worker::start(&sb, &journal, &[]);
+    k.pay(None);
+    let mut again = k.start(&[]);
     assert_eq!(again.expect("resumed").await, "resumed 1");
     again.finish().await;
-    judge(&sb, &journal, SaleState::Paid);
-    let j = Journal::open(&journal).unwrap();
+    k.judge(SaleState::Paid);
+    let j = Journal::open(&k.journal).unwrap();
     let shown = j.needing_attention().unwrap();
     assert_eq!(shown.len(), 1, "the paid sale waits for the cashier");
     assert_eq!((shown[0].state, shown[0].acknowledged), (SaleState::Paid, None));
@@ -173,81 +236,66 @@ async fn a_payment_made_while_the_register_was_down_is_shown_at_the_restart() {
     assert!(j.needing_attention().unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn killed_after_journaling_cancelling_the_restart_withdraws_the_order() {
-    let (sb, _pos_id, _dir, journal) = setup().await;
-    let mut w = Worker::start(
-        &sb,
-        &journal,
-        &[
-            "--charge",
-            "250",
-            // Long enough that the order is still on the POS when the worker is killed, even with
-            // the whole suite loading both cores (3 s was not).
-            "--ttl-secs",
-            "10",
-            "--cancel-when-waiting",
-            "--pause-at",
-            "cancelling",
-        ],
-    );
+async fn killed_after_journaling_cancelling_the_restart_withdraws_the_order(api: Api) {
+    let k = setup(api).await;
+    let mut w = k.start(&[
+        "--charge",
+        "250",
+        // Long enough that the order is still on the POS when the worker is killed, even with
+        // the whole suite loading both cores (3 s was not).
+        "--ttl-secs",
+        "10",
+        "--cancel-when-waiting",
+        "--pause-at",
+        "cancelling",
+    ]);
     w.expect("paused").await;
     w.kill9();
-    assert_eq!(sb.world().orders.len(), 1, "killed before the delete");
-    Worker::start(&sb, &journal, &[]).finish().await;
-    judge(&sb, &journal, SaleState::Cancelled);
-}
-
-#[tokio::test]
-async fn killed_after_journaling_expiring_a_payment_made_meanwhile_wins() {
-    let (sb, pos_id, _dir, journal) = setup().await;
-    let mut w = Worker::start(
-        &sb,
-        &journal,
-        &["--charge", "250", "--ttl-secs", "1", "--pause-at", "expiring"],
+    assert!(
+        k.sb.world().order_on(k.pos_id).is_some(),
+        "killed before the withdrawal"
     );
-    let mo = {
-        w.expect("step waiting").await;
-        sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap()
-    };
-    w.expect("paused").await;
-    w.kill9();
-    // The customer had scanned in time and pays while the register is down.
-    sb.world().pay(mo, Outcome::Approved, None).unwrap();
-    Worker::start(&sb, &journal, &[]).finish().await;
-    judge(&sb, &journal, SaleState::Paid);
+    k.start(&[]).finish().await;
+    k.judge(SaleState::Cancelled);
 }
 
-#[tokio::test]
-async fn killed_after_journaling_expiring_with_no_payment_the_sale_expires_cleanly() {
-    let (sb, _pos_id, _dir, journal) = setup().await;
-    let mut w = Worker::start(
-        &sb,
-        &journal,
-        &["--charge", "250", "--ttl-secs", "1", "--pause-at", "expiring"],
-    );
-    w.expect("paused").await;
-    w.kill9();
-    Worker::start(&sb, &journal, &[]).finish().await;
-    judge(&sb, &journal, SaleState::Expired);
-}
-
-#[tokio::test]
-async fn killed_after_the_payment_is_journaled_nothing_changes_on_restart() {
-    let (sb, pos_id, _dir, journal) = setup().await;
-    let mut w = Worker::start(&sb, &journal, &["--charge", "250", "--pause-at", "paid"]);
+async fn killed_after_journaling_expiring_a_payment_made_meanwhile_wins(api: Api) {
+    let k = setup(api).await;
+    let mut w = k.start(&["--charge", "250", "--ttl-secs", "1", "--pause-at", "expiring"]);
     w.expect("step waiting").await;
-    let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
-    sb.world().pay(mo, Outcome::Approved, None).unwrap();
+    let scanned = k.scan();
+    w.expect("paused").await;
+    w.kill9();
+    // The customer had scanned in time and pays while the register is down (an Orders API
+    // order lives at least 30 s at Mercado Pago, past the register's one second).
+    k.pay(scanned);
+    k.start(&[]).finish().await;
+    k.judge(SaleState::Paid);
+}
+
+async fn killed_after_journaling_expiring_with_no_payment_the_sale_expires_cleanly(api: Api) {
+    let k = setup(api).await;
+    let mut w = k.start(&["--charge", "250", "--ttl-secs", "1", "--pause-at", "expiring"]);
+    w.expect("paused").await;
+    w.kill9();
+    k.start(&[]).finish().await;
+    k.judge(SaleState::Expired);
+}
+
+async fn killed_after_the_payment_is_journaled_nothing_changes_on_restart(api: Api) {
+    let k = setup(api).await;
+    let mut w = k.start(&["--charge", "250", "--pause-at", "paid"]);
+    w.expect("step waiting").await;
+    k.pay(None);
     w.expect("paused").await;
     w.kill9();
     // Restarted at once, the paid sale is looked at once more (a second payment may come)
     // and nothing changes.
-    let mut again = Worker::start(&sb, &journal, &[]);
+    let mut again = k.start(&[]);
     assert_eq!(again.expect("resumed").await, "resumed 1");
     again.finish().await;
-    judge(&sb, &journal, SaleState::Paid);
-    let j = Journal::open(&journal).unwrap();
+    k.judge(SaleState::Paid);
+    let j = Journal::open(&k.journal).unwrap();
     let sale = &j.in_states(&[SaleState::Paid]).unwrap()[0];
     let steps: Vec<SaleState> = j.changes(sale.id).unwrap().iter().map(|c| c.state).collect();
     assert_eq!(steps, [SaleState::Creating, SaleState::Waiting, SaleState::Paid]);
@@ -265,11 +313,7 @@ async fn the_journal_survives_a_kill_in_the_middle_of_writes() {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(300 + 150 * round));
-        Command::new("kill")
-            .arg("-KILL")
-            .arg(child.id().to_string())
-            .status()
-            .unwrap();
+        child.kill().unwrap();
         child.wait().unwrap();
         let j = Journal::open(&journal).expect("the journal opens and passes its check after a kill");
         let sales = j.in_states(&SaleState::ALL).unwrap();

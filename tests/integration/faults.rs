@@ -1,17 +1,19 @@
 //! The fault matrix: each API step a sale uses (create, search, get, delete, refund) × each
 //! fault the sandbox injects (500, 503, 429 with Retry-After, a delay past the timeout, a
-//! dropped connection, a malformed body, an empty 200). Every fault outlasts the client's own
-//! retries. Each test checks the sale ends in the right state, the cashier was told the truth,
-//! and the sandbox holds no stray order.
+//! dropped connection, a malformed body, an empty 200), on both APIs: `create_500::legacy` and
+//! `create_500::orders`. Every fault outlasts the client's own retries. Each test checks the
+//! sale ends in the right state, the cashier was told the truth, the sandbox holds no stray
+//! order, and the journal's money is what the sandbox holds.
 
 use std::time::Duration;
 
+use qr_cashier::mercadopago::Api;
 use qr_cashier::records::RefundAsk;
 use qr_cashier::register::{listener, PollSchedule, Progress, Register};
 use qr_cashier::sale::SaleState;
 use qr_cashier::sandbox::{Fault, FaultRule, Outcome};
 
-use crate::sale_life::{cart, counter_with, quick_schedule, thirty_second_polls, Counter};
+use crate::sale_life::{cart, counter_with_api, quick_schedule, thirty_second_polls, Counter};
 use crate::support::client_with;
 
 /// More than the client's three tries: the register itself must cope.
@@ -43,8 +45,8 @@ fn fault(kind: &str) -> Fault {
 }
 
 /// A counter whose client gives up after 300 ms, so a 700 ms delay is a timeout.
-async fn impatient(schedule: PollSchedule, notification_url: Option<String>) -> Counter {
-    let mut k = counter_with("MLA", schedule, notification_url).await;
+async fn impatient(api: Api, schedule: PollSchedule, notification_url: Option<String>) -> Counter {
+    let mut k = counter_with_api("MLA", api, schedule, notification_url).await;
     let config = k.register.config().clone();
     let client = client_with(&k.sb, &k.sb.account.token, Duration::from_millis(300));
     k.register = Register::new(client, k.register.journal().clone(), config, k.sb.clock());
@@ -56,12 +58,12 @@ fn trouble(e: &qr_cashier::register::SaleEvent) -> bool {
     matches!(e.progress, Progress::ConnectionTrouble { .. })
 }
 
-async fn run(step: Step, kind: &str) {
+async fn run(api: Api, step: Step, kind: &str) {
     let f = fault(kind);
     match step {
         Step::Create => {
-            let mut k = impatient(quick_schedule(), None).await;
-            k.sb.add_fault(FaultRule::next("create_order", f, TIMES));
+            let mut k = impatient(api, quick_schedule(), None).await;
+            k.sb.add_fault(FaultRule::next(k.route("create"), f, TIMES));
             let sale = k.charge(&cart("100", 1)).await;
             assert!(
                 k.register
@@ -77,19 +79,18 @@ async fn run(step: Step, kind: &str) {
             // A create whose answer was lost may land after the payment: it is withdrawn once
             // its doubt is over.
             k.pos_settles().await;
-            let one =
-                k.sb.world()
-                    .merchant_orders
-                    .values()
-                    .filter(|m| m.external_reference == sale.external_reference)
-                    .count();
-            assert_eq!(one, 1);
+            let sale = k.register.journal().get(sale.id).unwrap();
+            assert_eq!(
+                k.orders_of(&sale),
+                1,
+                "one order, however many times the create was sent"
+            );
             k.money_agrees();
         }
         Step::Search => {
-            let mut k = impatient(quick_schedule(), None).await;
+            let mut k = impatient(api, quick_schedule(), None).await;
             k.charge(&cart("100", 1)).await;
-            k.sb.add_fault(FaultRule::next("search_merchant_orders", f, TIMES));
+            k.sb.add_fault(FaultRule::next(k.route("look"), f, TIMES));
             k.until("connection trouble shown", trouble).await;
             k.pay(Outcome::Approved);
             k.until_state(SaleState::Paid).await;
@@ -97,31 +98,40 @@ async fn run(step: Step, kind: &str) {
             k.money_agrees();
         }
         Step::Get => {
-            // Polls every 30 s: the payment comes in through the notification, whose
-            // merchant order cannot be read; the register then searches every sale.
+            // Polls every 30 s: the payment comes in through the notification. On the attended
+            // model its merchant order cannot be read, and the register then searches every
+            // sale; on the Orders API the webhook wakes its sale, whose order cannot be read for
+            // a while.
             let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-            let mut k = impatient(thirty_second_polls(), Some(ipn.url())).await;
-            ipn.serve(k.register.clone());
+            let mut k = impatient(api, thirty_second_polls(), Some(ipn.url())).await;
+            k.sb.set_webhook(k.sb.account.user_id, &ipn.url(), "s");
+            ipn.serve(k.register.clone(), Some("s".into()));
             k.charge(&cart("100", 1)).await;
             // After the watcher's first search, the next one is 30 s away.
-            while !k.sb.requests().iter().any(|r| r.route == "search_merchant_orders") {
+            let look = k.route("look");
+            while !k.sb.requests().iter().any(|r| r.route == look) {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
-            k.sb.add_fault(FaultRule::next("get_merchant_order", f, TIMES * 3));
+            let read = if api == Api::Legacy {
+                "get_merchant_order"
+            } else {
+                "orders_get"
+            };
+            k.sb.add_fault(FaultRule::next(read, f, TIMES * 3));
             k.pay(Outcome::Approved);
             k.until_state(SaleState::Paid).await;
             assert!(
-                k.sb.requests().iter().any(|r| r.route == "get_merchant_order"),
+                k.sb.requests().iter().any(|r| r.route == read),
                 "the cue was read first"
             );
             assert!(k.pos_is_empty());
             k.money_agrees();
         }
         Step::Delete => {
-            let mut k = impatient(quick_schedule(), None).await;
+            let mut k = impatient(api, quick_schedule(), None).await;
             let sale = k.charge(&cart("100", 1)).await;
-            k.sb.add_fault(FaultRule::next("delete_order", f, TIMES));
+            k.sb.add_fault(FaultRule::next(k.route("withdraw"), f, TIMES));
             k.register.cancel(sale.id).unwrap();
             // A garbled answer to a delete that was carried out changes nothing for the cashier.
             let quiet = matches!(fault(kind), Fault::Malformed | Fault::Empty);
@@ -133,12 +143,16 @@ async fn run(step: Step, kind: &str) {
             k.money_agrees();
         }
         Step::Refund => {
-            let mut k = impatient(quick_schedule(), None).await;
+            let mut k = impatient(api, quick_schedule(), None).await;
             let sale = k.charge(&cart("100", 1)).await;
             k.pay(Outcome::Approved);
             k.until_state(SaleState::Paid).await;
-            k.sb.add_fault(FaultRule::next("refund", f, TIMES));
-            let amount = RefundAsk::Amount(qr_cashier::money::parse_amount("40").unwrap());
+            k.sb.add_fault(FaultRule::next(k.route("refund"), f, TIMES));
+            // The Orders API's refunds are whole, as the app offers them there.
+            let (amount, left) = match api {
+                Api::Legacy => (RefundAsk::Amount(qr_cashier::money::parse_amount("40").unwrap()), "60"),
+                Api::Orders => (RefundAsk::All, "0"),
+            };
             let mut errors = Vec::new();
             let story = loop {
                 match qr_cashier::records::refund(&k.register, sale.id, amount).await {
@@ -151,16 +165,25 @@ async fn run(step: Step, kind: &str) {
                 }
             };
             assert!(!errors.is_empty(), "the fault was seen");
-            assert_eq!(story.refunded.to_string(), "40", "{story:?}");
+            let given = if api == Api::Legacy { "40" } else { "100" };
+            assert_eq!(
+                story.refunded,
+                qr_cashier::money::parse_amount(given).unwrap(),
+                "{story:?}"
+            );
             assert_eq!(
                 story.refunds.len(),
                 1,
                 "one refund in the journal, retried with its key"
             );
-            assert_eq!(k.sb.world().refunds.len(), 1, "Mercado Pago refunded once");
+            let refunds = {
+                let w = k.sb.world();
+                w.refunds.len() + w.qr_orders.values().map(|o| o.refunds.len()).sum::<usize>()
+            };
+            assert_eq!(refunds, 1, "Mercado Pago refunded once");
             assert_eq!(
                 story.sale.collected,
-                qr_cashier::money::parse_amount("60").unwrap(),
+                qr_cashier::money::parse_amount(left).unwrap(),
                 "the journal holds what Mercado Pago holds"
             );
             k.money_agrees();
@@ -171,9 +194,16 @@ async fn run(step: Step, kind: &str) {
 macro_rules! matrix {
     ($($name:ident: $step:ident, $kind:literal;)*) => {
         $(
-            #[tokio::test]
-            async fn $name() {
-                run(Step::$step, $kind).await;
+            mod $name {
+                use super::*;
+                #[tokio::test]
+                async fn legacy() {
+                    run(Api::Legacy, Step::$step, $kind).await;
+                }
+                #[tokio::test]
+                async fn orders() {
+                    run(Api::Orders, Step::$step, $kind).await;
+                }
             }
         )*
     };

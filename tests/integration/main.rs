@@ -9,6 +9,7 @@ mod fixtures;
 mod keyring;
 mod live;
 mod money;
+mod orders;
 #[path = "../common/qr.rs"]
 mod qr;
 mod sale_life;

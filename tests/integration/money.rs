@@ -133,7 +133,7 @@ async fn a_notification_for_a_sale_that_ended_is_read() {
     k.until_state(SaleState::Paid).await;
     // Started again without resuming anything: nobody watches the paid sale.
     restart(&mut k);
-    ipn.serve(k.register.clone());
+    ipn.serve(k.register.clone(), None);
     assert!(k.register.watched().is_empty());
     k.sb.world().pay(two, Pay::Approved, None).unwrap();
     k.sb.flush_notices();

@@ -111,7 +111,7 @@ async fn the_notification_listener_binds_where_told_caps_bodies_and_trusts_nothi
     assert!(ipn.addr().ip().is_loopback());
     let url = ipn.url();
     let mut k = counter_with("MLA", quick_schedule(), Some(url.clone())).await;
-    ipn.serve(k.register.clone());
+    ipn.serve(k.register.clone(), None);
     let sale = k.charge(&cart("100", 1)).await;
     let http = reqwest::Client::new();
     // A forged notification claiming a paid merchant order of another account.
