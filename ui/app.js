@@ -34,6 +34,8 @@ async function start() {
   $("station").textContent = [info.storeName, info.posName].filter(Boolean).join(" · ");
   $("mode").hidden = info.mode !== "demo";
   $("phone").hidden = info.mode !== "demo";
+  // An Orders API order is paid whole: the demo's phone pays no part of it.
+  document.querySelector("[data-testid=phone-part]").hidden = info.api === "orders";
   showNotice(...info.notices.map((n) => () => noticeText(n)));
 
   const channel = new Channel();
@@ -118,9 +120,18 @@ async function refreshAttention() {
     const sales = await invoke("attention");
     state.attention = sales.filter((s) => !state.sale || s.id !== state.sale.id);
   } catch (e) {
-    state.attention = [];
+    showNotice(() => I18N.error(e));
   }
   renderAttention();
+}
+
+/** The cashier has seen how a sale ended; a failure to record it is said, not hidden. */
+async function acknowledge(saleId) {
+  try {
+    await invoke("acknowledge", { saleId });
+  } catch (e) {
+    showNotice(() => I18N.error(e));
+  }
 }
 
 /** What a sale that needs the cashier says, in the page's language. */
@@ -156,7 +167,7 @@ function renderAttention() {
       ok.dataset.testid = `attention-ok-${s.id}`;
       ok.textContent = t("btn.ok");
       ok.addEventListener("click", async () => {
-        await invoke("acknowledge", { saleId: s.id }).catch(() => {});
+        await acknowledge(s.id);
         refreshAttention();
       });
       li.append(ok);
@@ -392,7 +403,7 @@ async function charge(despitePending) {
   $("pending-confirm").hidden = true;
   try {
     // Charging again from a sale that ended: the cashier has seen how it ended.
-    if (state.sale && state.sale.state !== "pending") await invoke("acknowledge", { saleId: state.sale.id }).catch(() => {});
+    if (state.sale && state.sale.state !== "pending") await acknowledge(state.sale.id);
     const sale = await invoke("charge", { lines: state.lines, despitePending: !!despitePending });
     // Its events may have shown it already, and further along than this reply.
     if (!state.sale || state.sale.id !== sale.id) showSale(sale);
@@ -434,10 +445,17 @@ function progressText() {
     case "money_changed":
       return s === "paid" ? t("progress.paid") : t(`progress.${s}`);
     case "failed":
-      return t("progress.failed", { message: p.message });
+      return t("progress.failed", { message: mpWords(p.code, p.message) });
     default:
       return t(`progress.${p.kind}`);
   }
+}
+
+/** Mercado Pago's refusal in the cashier's words, for the codes a counter meets. */
+function mpWords(code, message) {
+  const key = `err.mp.${code}`;
+  const said = t(key, { message });
+  return code && said !== key ? said : message;
 }
 
 /** The line under the status on a sale that ended with money beyond its total. */
@@ -522,7 +540,7 @@ async function cancelSale() {
 async function newSale() {
   if (state.sale && isOpen(state.sale.state)) return;
   // The cashier saw how the sale ended (a pending one stays on the attention list).
-  if (state.sale && state.sale.state !== "pending") await invoke("acknowledge", { saleId: state.sale.id }).catch(() => {});
+  if (state.sale && state.sale.state !== "pending") await acknowledge(state.sale.id);
   state.sale = null;
   state.progress = null;
   renderPay();
@@ -759,7 +777,16 @@ const settingsDialog = {
     $("setup-panel").hidden = !a;
     $("switch-live").disabled = !a || !status.posExternalId;
     $("switch-demo").hidden = status.mode !== "live";
+    $("api-status").textContent = t("settings.api_in_use", { api: t(`api.${status.api}`), choice: t(`settings.api_${status.apiChoice}`) });
+    $("webhook-url").textContent = status.webhookUrl || t("settings.webhook_no_url");
+    const heard = status.lastNotification;
+    $("webhook-status").textContent = [
+      t(status.webhookSecretSaved ? "settings.webhook_secret_saved" : "settings.webhook_secret_none"),
+      heard && heard.count ? t("settings.webhook_last", { n: heard.count, signature: heard.signature ? t(`signature.${heard.signature}`) : "–" }) : t("settings.webhook_none"),
+    ].join(" · ");
     const s = await invoke("get_settings");
+    $("api-choice").value = s.api;
+    $("public-url").value = s.notifications.publicUrl || "";
     $("api-url").value = s.apiBaseUrl;
     $("ttl").value = s.orderTtlSecs;
     $("ipn-on").checked = s.notifications.enabled;
@@ -858,6 +885,8 @@ const settingsDialog = {
       notificationsEnabled: $("ipn-on").checked,
       notificationsBind: $("ipn-bind").value,
       language: I18N.lang,
+      api: $("api-choice").value,
+      notificationsPublicUrl: $("public-url").value,
     };
     try {
       await invoke("save_settings", { change });
@@ -888,6 +917,18 @@ $("pos-choose").addEventListener("click", () => settingsDialog.choose());
 $("switch-live").addEventListener("click", () => settingsDialog.switchTo("live"));
 $("switch-demo").addEventListener("click", () => settingsDialog.switchTo("demo"));
 $("options-form").addEventListener("submit", (e) => settingsDialog.saveOptions(e));
+$("webhook-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const secret = $("webhook-secret").value;
+  $("webhook-secret").value = ""; // the page keeps no copy
+  try {
+    await invoke("save_webhook_secret", { secret });
+    say("webhook-message", t("settings.webhook_secret_kept"));
+    await settingsDialog.refresh();
+  } catch (err) {
+    say("webhook-message", I18N.error(err), true);
+  }
+});
 async function saveFile(command) {
   try {
     say("qr-message", t("history.exported", { path: await invoke(command) }));

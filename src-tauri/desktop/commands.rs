@@ -25,6 +25,8 @@ pub struct AppInfo {
     pub currency: Currency,
     pub store_name: String,
     pub pos_name: String,
+    /// The API the register's new sales speak: `orders` or `legacy`.
+    pub api: crate::mercadopago::Api,
     pub language: Option<String>,
     /// What the cashier should know about how the app started (keyring missing, ...).
     pub notices: Vec<Notice>,
@@ -235,6 +237,7 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
         currency: c.station.currency,
         store_name: c.station.store_name.clone(),
         pos_name: c.station.pos_name.clone(),
+        api: c.station.api,
         language: state.settings().language,
         notices: state.notices(),
         sandbox_url: c.sandbox.as_ref().map(|s| s.base_url().to_owned()),

@@ -110,6 +110,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         store_commands::account_status,
         store_commands::save_token,
         store_commands::forget_token,
+        store_commands::save_webhook_secret,
         store_commands::get_settings,
         store_commands::save_settings,
         store_commands::list_stores,

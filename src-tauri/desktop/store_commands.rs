@@ -73,15 +73,27 @@ pub struct AccountStatus {
     pub pos_name: Option<String>,
     pub store_name: Option<String>,
     pub keyring_error: Option<super::Notice>,
+    /// The API the running register's new sales speak, and the option it comes from.
+    pub api: crate::mercadopago::Api,
+    pub api_choice: crate::settings::ApiChoice,
+    /// Orders API webhooks: the URL to paste in Mercado Pago's panel (the public address, with
+    /// the listener's path), whether a secret to check them is saved, what came last.
+    pub webhook_url: Option<String>,
+    pub public_address: Option<String>,
+    pub webhook_secret_saved: bool,
+    pub last_notification: Option<crate::register::listener::LastNotification>,
 }
 
 #[tauri::command]
 pub async fn account_status(state: State<'_, AppState>) -> Result<AccountStatus> {
     let settings = state.settings();
     let vault = state.vault.clone();
-    let token = tauri::async_runtime::spawn_blocking(move || vault.load())
-        .await
-        .map_err(|e| CommandError::new("vault", e.to_string()))?;
+    let (token, secret) = tauri::async_runtime::spawn_blocking(move || {
+        let secret = vault.webhook_secret().load().ok().flatten().is_some();
+        (vault.load(), secret)
+    })
+    .await
+    .map_err(|e| CommandError::new("vault", e.to_string()))?;
     let (test_token, keyring_error) = match token {
         Ok(t) => (
             t.map(|t| secrecy::ExposeSecret::expose_secret(&t).starts_with("TEST-")),
@@ -89,8 +101,22 @@ pub async fn account_status(state: State<'_, AppState>) -> Result<AccountStatus>
         ),
         Err(e) => (None, Some(super::Notice::of_keyring(&e))),
     };
+    let c = counter(&state);
+    let public = settings.notifications.public_url.clone();
     Ok(AccountStatus {
-        mode: counter(&state).mode,
+        api: c.station.api,
+        api_choice: settings.api,
+        webhook_url: public
+            .as_deref()
+            .map(|p| format!("{}{}", p.trim_end_matches('/'), crate::register::listener::PATH))
+            .or(c.notification_url.clone()),
+        public_address: public,
+        webhook_secret_saved: secret,
+        last_notification: c
+            .heard
+            .as_ref()
+            .map(|h| h.lock().unwrap_or_else(|e| e.into_inner()).clone()),
+        mode: c.mode,
         account: settings.account.filter(|_| test_token.is_some()),
         test_token,
         pos_external_id: settings.pos_external_id,
@@ -134,6 +160,25 @@ pub async fn save_token(state: State<'_, AppState>, token: String) -> Result<Acc
     }
     tracing::info!(user = account.user_id, site = %account.site, test = account.test, "access token saved");
     Ok(account)
+}
+
+/// Keeps the Orders API webhooks' secret (from Mercado Pago's panel) in the system keyring,
+/// like the token: never in a file, never shown again. Empty: forgets it. It applies from the
+/// next start of the account's register.
+#[tauri::command]
+pub async fn save_webhook_secret(state: State<'_, AppState>, secret: String) -> Result<()> {
+    let secret = secret.trim().to_owned();
+    if secret.len() > 256 || secret.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(CommandError::new("settings", "that is not a webhook secret"));
+    }
+    let vault = state.vault.webhook_secret();
+    tauri::async_runtime::spawn_blocking(move || match secret.is_empty() {
+        true => vault.forget(),
+        false => vault.save(&SecretString::from(secret)),
+    })
+    .await
+    .map_err(|e| CommandError::new("vault", e.to_string()))??;
+    Ok(())
 }
 
 /// While a sale of the running account is unfinished (open, pending, or with a request in
@@ -190,6 +235,9 @@ pub struct SettingsChange {
     /// `auto`, `orders` or `legacy`; none: unchanged.
     #[serde(default)]
     pub api: Option<String>,
+    /// The address Mercado Pago reaches the listener at (an https address), or empty.
+    #[serde(default)]
+    pub notifications_public_url: Option<String>,
 }
 
 /// Checks and saves the settings; they apply at the next start or mode switch.
@@ -217,6 +265,17 @@ pub async fn save_settings(state: State<'_, AppState>, change: SettingsChange) -
         ));
     }
     let language = change.language.filter(|l| ["es", "pt", "en"].contains(&l.as_str()));
+    let public_url = match change.notifications_public_url.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(u) => {
+            let url = url::Url::parse(u)
+                .ok()
+                .filter(|url| url.scheme() == "https" && url.host().is_some())
+                .ok_or_else(|| CommandError::new("settings", "the public address must be an https:// address"))?;
+            Some(Some(url.as_str().trim_end_matches('/').to_owned()))
+        }
+    };
     let api = match change.api.as_deref() {
         None => None,
         Some(a) => Some(
@@ -227,6 +286,9 @@ pub async fn save_settings(state: State<'_, AppState>, change: SettingsChange) -
     Ok(state.update_settings(|s| {
         if let Some(api) = api {
             s.api = api;
+        }
+        if let Some(public) = public_url {
+            s.notifications.public_url = public;
         }
         s.api_base_url = url.as_str().trim_end_matches('/').to_owned();
         s.order_ttl_secs = change.order_ttl_secs;

@@ -125,7 +125,7 @@ struct OrdersError {
 
 impl ErrorBody {
     /// Either error shape; `None` when the body is neither.
-    fn parse(text: &str) -> Option<ErrorBody> {
+    pub fn parse(text: &str) -> Option<ErrorBody> {
         if let Ok(orders) = serde_json::from_str::<OrdersErrors>(text) {
             let first = orders.errors.first()?;
             return Some(ErrorBody {

@@ -104,6 +104,8 @@ pub enum Progress {
     Pending,
     Failed {
         message: String,
+        /// Mercado Pago's error code, when it gave one (`pos_not_found`, `unsupported_site`…).
+        code: Option<String>,
     },
     /// What Mercado Pago holds for a sale that ended changed (a second payment, a late one).
     MoneyChanged,

@@ -362,7 +362,10 @@ fn fail(r: &Register, sale: &Sale, e: &ApiError) -> Next {
         SaleState::Failed,
         &e.to_string(),
         update,
-        Progress::Failed { message: e.to_string() },
+        Progress::Failed {
+            message: e.to_string(),
+            code: e.error_key().map(str::to_owned),
+        },
     )
 }
 

@@ -354,13 +354,22 @@ async fn state(State(s): State<Arc<Shared>>) -> Json<Value> {
         .map(|(pos_id, o)| json!({ "pos_id": pos_id, "external_reference": o.external_reference, "preference_id": o.preference_id, "expires": o.expires.to_rfc3339() }))
         .collect();
     let mos: Vec<Value> = w.merchant_orders.values().map(|m| w.merchant_order_json(m)).collect();
+    let qr_orders: Vec<Value> = w
+        .qr_orders
+        .values()
+        .map(|o| {
+            let mut v = w.qr_order_json(o);
+            v["pos_id"] = json!(o.pos_id);
+            v
+        })
+        .collect();
     let pos: Vec<Value> = w
         .pos
         .iter()
         .map(|p| json!({ "id": p.id, "external_id": p.external_id, "user_id": p.user_id }))
         .collect();
     Json(
-        json!({ "now": w.now().to_rfc3339(), "orders": orders, "merchant_orders": mos, "pos": pos, "orders_created": w.orders_created }),
+        json!({ "now": w.now().to_rfc3339(), "orders": orders, "merchant_orders": mos, "qr_orders": qr_orders, "pos": pos, "orders_created": w.orders_created }),
     )
 }
 

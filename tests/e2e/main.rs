@@ -58,9 +58,10 @@ async fn a_full_demo_sale_paid_from_the_customer_phone() {
     app.stop().await;
 }
 
+/// On the attended model (the Orders API shows no refused attempt: the order just waits).
 #[tokio::test]
 async fn a_rejected_payment_then_a_paid_one() {
-    let app = App::start().await;
+    let app = App::start_with(&[("QR_CASHIER_API", "legacy")]).await;
     app.english().await;
     app.charge_the_demo_yerba().await;
     app.click("phone-reject").await;
@@ -275,9 +276,14 @@ pub struct MercadoPago {
 
 impl MercadoPago {
     fn start() -> MercadoPago {
+        Self::on_site("MLA")
+    }
+
+    /// Mercado Pago for an account of `site`.
+    fn on_site(site: &str) -> MercadoPago {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mp-sandbox"))
-            .args(["--port", "0", "--site", "MLA"])
+            .args(["--port", "0", "--site", site])
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -369,10 +375,10 @@ impl Drop for MercadoPago {
     }
 }
 
-#[tokio::test]
-async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
-    let mp = MercadoPago::start();
-    let app = App::start().await;
+/// The store owner's set-up in Settings, on `mp`: the API address, a wrong token refused, the
+/// right one kept, a store and a register created and chosen, the counter switched to the
+/// account. Returns the POS's id.
+async fn a_store_owner_sets_up(app: &App, mp: &MercadoPago, site: &str) -> u64 {
     app.english().await;
     app.open_settings().await;
     app.wait_text("account-status", |t| t.contains("No account")).await;
@@ -393,7 +399,7 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
     app.wait_text("account-message", |t| t == "Token saved in the system keyring.")
         .await;
     app.wait_text("account-status", |t| {
-        t.contains("DEMO_STORE") && t.contains("MLA") && t.contains("test token")
+        t.contains("DEMO_STORE") && t.contains(site) && t.contains("test token")
     })
     .await;
     assert_eq!(
@@ -425,20 +431,24 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
     app.wait_text("station", |t| t == "Kiosco Sur · Caja Sur").await;
     assert!(!app.find("mode").await.is_displayed().await.unwrap(), "no demo badge");
     app.english().await;
-    app.type_into("quick-title", "Recarga SUBE").await;
-    app.type_into("quick-price", &format!("2500{ENTER}")).await;
-    app.wait_text("cart-total", |t| t == "$ 2.500,00").await;
-    app.click("charge").await;
-    app.wait_attr("pay-screen", "data-state", "waiting").await;
     let state = mp.get("/sandbox/state").await;
-    let pos_id = state["pos"]
+    state["pos"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["external_id"] == "CAJASUR")
         .unwrap()["id"]
         .as_u64()
-        .unwrap();
+        .unwrap()
+}
+
+/// A sale charged at the counter and paid by a customer at `mp`; the pay panel cleared.
+async fn a_sale_paid(app: &App, mp: &MercadoPago, pos_id: u64, title: &str, price: &str, total: &str) {
+    app.type_into("quick-title", title).await;
+    app.type_into("quick-price", &format!("{price}{ENTER}")).await;
+    app.wait_text("cart-total", |t| t == total).await;
+    app.click("charge").await;
+    app.wait_attr("pay-screen", "data-state", "waiting").await;
     mp.post(
         &format!("/sandbox/pos/{pos_id}/customer"),
         serde_json::json!({ "outcome": "approved" }),
@@ -446,23 +456,48 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
     .await;
     app.wait_attr("pay-screen", "data-state", "paid").await;
     app.click("new-sale").await;
+}
+
+/// A Colombian store, on the attended model (Colombia's API): sets up, sells, cancels, refunds
+/// part of a sale, reconciles, and a refund made on Mercado Pago's website shows up.
+#[tokio::test]
+async fn a_store_on_the_attended_model_sets_up_sells_cancels_refunds_and_reconciles() {
+    let mp = MercadoPago::on_site("MCO");
+    let app = App::start().await;
+    let pos_id = a_store_owner_sets_up(&app, &mp, "MCO").await;
+    app.open_settings().await;
+    app.wait_text("api-status", |t| t.starts_with("New sales use the classic QR"))
+        .await;
+    app.click("settings-close").await;
+    // A sale cancelled before anyone pays.
+    app.type_into("quick-title", "Tinto").await;
+    app.type_into("quick-price", &format!("3000{ENTER}")).await;
+    app.click("charge").await;
+    app.wait_attr("pay-screen", "data-state", "waiting").await;
+    app.click("cancel").await;
+    app.wait_attr("pay-screen", "data-state", "cancelled").await;
+    app.click("new-sale").await;
+    app.click("clear").await;
+    a_sale_paid(&app, &mp, pos_id, "Recarga celular", "2500", "$ 2.500").await;
     // The day's sales: a part refund, confirmed first.
     app.click("open-history").await;
-    app.click("sale-row-1").await;
-    app.wait_text("story-total", |t| t == "$ 2.500,00").await;
+    app.click("sale-row-2").await;
+    app.wait_text("story-total", |t| t == "$ 2.500").await;
     app.type_into("refund-amount", "1000").await;
     app.click("refund").await;
-    app.wait_text("refund-question", |t| t == "Refund 1000 of sale #1?")
+    app.wait_text("refund-question", |t| t == "Refund 1000 of sale #2?")
         .await;
     app.click("refund-yes").await;
-    app.wait_text("history-message", |t| t == "Refunded: $ 1.000,00").await;
+    app.wait_text("history-message", |t| t == "Refunded: $ 1.000").await;
     app.click("history-export").await;
     let said = app
         .wait_text("history-message", |t| t.starts_with("Exported to "))
         .await;
     let csv = std::fs::read_to_string(said.trim_start_matches("Exported to ")).unwrap();
     assert!(
-        csv.contains("1 x Recarga SUBE") && csv.contains(",ARS,2500.00,1500.00,1000.00,0.00,"),
+        csv.contains("1 x Recarga celular")
+            && csv.contains(",COP,2500,1500,1000,0,")
+            && csv.contains(",cancelled,ended,"),
         "{csv}"
     );
     app.click("history-reconcile").await;
@@ -475,7 +510,7 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
         .await;
     app.click("history-reconcile").await;
     app.wait_text("history-message", |t| {
-        t.contains("Sale #1: Mercado Pago refunded $ 1.500,00 more than the app asked for")
+        t.contains("Sale #2: Mercado Pago refunded $ 1.500 more than the app asked for")
     })
     .await;
     app.screenshot("history").await;
@@ -494,9 +529,73 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
     assert!(pdf.starts_with(b"%PDF-"), "Mercado Pago's own sign, as it sends it");
     app.click("settings-close").await;
     let home = app.stop().await;
-    // The token is in no file the app wrote, its logs included.
+    token_is_nowhere(home.path(), &mp.token);
+}
+
+/// An Argentine store, on the Orders API (Argentina's): sets up, sells, cancels, refunds a
+/// sale whole (the Orders API's refunds are), reconciles.
+#[tokio::test]
+async fn a_store_on_the_orders_api_sets_up_sells_cancels_refunds_and_reconciles() {
+    let mp = MercadoPago::on_site("MLA");
+    let app = App::start().await;
+    let pos_id = a_store_owner_sets_up(&app, &mp, "MLA").await;
+    app.open_settings().await;
+    app.wait_text("api-status", |t| t.starts_with("New sales use the Orders API"))
+        .await;
+    app.click("settings-close").await;
+    app.type_into("quick-title", "Café").await;
+    app.type_into("quick-price", &format!("1800{ENTER}")).await;
+    app.click("charge").await;
+    app.wait_attr("pay-screen", "data-state", "waiting").await;
+    app.click("cancel").await;
+    app.wait_attr("pay-screen", "data-state", "cancelled").await;
+    app.click("new-sale").await;
+    app.click("clear").await;
+    a_sale_paid(&app, &mp, pos_id, "Recarga SUBE", "2500", "$ 2.500,00").await;
+    let state = mp.get("/sandbox/state").await;
+    assert_eq!(
+        state["merchant_orders"],
+        serde_json::json!([]),
+        "no merchant orders on the Orders API"
+    );
+    app.click("open-history").await;
+    app.click("sale-row-2").await;
+    app.wait_text("story-total", |t| t == "$ 2.500,00").await;
+    // A part refund is refused there, in words; the whole one goes.
+    app.type_into("refund-amount", "1000").await;
+    app.click("refund").await;
+    app.click("refund-yes").await;
+    app.wait_text("history-message", |t| {
+        t == "On the Orders API a sale is refunded whole: 2500.00 ARS."
+    })
+    .await;
+    app.find("refund-amount").await.clear().await.unwrap();
+    app.click("refund").await;
+    app.wait_text("refund-question", |t| t == "Refund All of sale #2?")
+        .await;
+    app.click("refund-yes").await;
+    app.wait_text("history-message", |t| t == "Refunded: $ 2.500,00").await;
+    app.click("history-reconcile").await;
+    app.wait_text("history-message", |t| t.starts_with("No differences"))
+        .await;
+    app.click("history-export").await;
+    let said = app
+        .wait_text("history-message", |t| t.starts_with("Exported to "))
+        .await;
+    let csv = std::fs::read_to_string(said.trim_start_matches("Exported to ")).unwrap();
+    assert!(
+        csv.contains(",paid,refunded,false,") && csv.contains(",ARS,2500.00,0.00,2500.00,0.00,"),
+        "{csv}"
+    );
+    app.click("history-close").await;
+    let home = app.stop().await;
+    token_is_nowhere(home.path(), &mp.token);
+}
+
+/// The token is in no file the app wrote under `home`, its logs included.
+fn token_is_nowhere(home: &std::path::Path, token: &str) {
     let mut found = Vec::new();
-    let mut dirs = vec![home.path().to_path_buf()];
+    let mut dirs = vec![home.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();
@@ -504,15 +603,15 @@ async fn a_store_owner_sets_up_the_account_sells_refunds_and_reconciles() {
                 dirs.push(path);
             } else if std::fs::read(&path)
                 .unwrap()
-                .windows(mp.token.len())
-                .any(|w| w == mp.token.as_bytes())
+                .windows(token.len())
+                .any(|w| w == token.as_bytes())
             {
                 found.push(path);
             }
         }
     }
     assert!(
-        home.path().join("logs").read_dir().unwrap().next().is_some(),
+        home.join("logs").read_dir().unwrap().next().is_some(),
         "the app wrote logs"
     );
     assert!(found.is_empty(), "the token is in {found:?}");

@@ -15,7 +15,8 @@ async fn escape_while_the_order_is_being_sent_cancels_it_and_the_app_goes_on() {
     let app = App::start().await;
     app.english().await;
     let mp = app.demo_sandbox().await;
-    let slow = serde_json::json!({ "route": "create_order", "fault": { "kind": "delay", "ms": 3000 }, "times": 1 });
+    // The demo's Argentine store speaks the Orders API.
+    let slow = serde_json::json!({ "route": "orders_create", "fault": { "kind": "delay", "ms": 3000 }, "times": 1 });
     mp.post("/sandbox/faults", slow).await;
     app.type_into("scan", &format!("7790387000011{ENTER}")).await;
     app.wait_text("cart-total", |t| t == "$ 3.500,00").await;
@@ -31,8 +32,8 @@ async fn escape_while_the_order_is_being_sent_cancels_it_and_the_app_goes_on() {
         .unwrap();
     app.wait_attr("pay-screen", "data-state", "cancelled").await;
     app.wait_text("sale-status", |t| t == "Sale cancelled").await;
-    let state = mp.state().await;
-    assert_eq!(state["orders"], serde_json::json!([]), "nothing left on the POS");
+    let pos = mp.pos_id("CAJA1").await;
+    mp.nothing_payable_on(pos).await;
     // The app is still there: a new sale goes through.
     app.click("new-sale").await;
     app.click("charge").await;
@@ -78,11 +79,11 @@ async fn an_absurd_price_times_a_quantity_is_refused_in_words() {
     app.stop().await;
 }
 
-/// Two phones scan the same order and both pay it: the screen says the extra was collected and
-/// gives it back with one click.
+/// Two phones scan the same order and both pay it (on the attended model, where each scan is a
+/// merchant order): the screen says the extra was collected and gives it back with one click.
 #[tokio::test]
 async fn a_customer_who_pays_twice_is_told_and_the_extra_is_given_back() {
-    let app = App::start().await;
+    let app = App::start_with(&[("QR_CASHIER_API", "legacy")]).await;
     app.english().await;
     let mp = app.demo_sandbox().await;
     app.charge_the_demo_yerba().await;
@@ -106,10 +107,11 @@ async fn a_customer_who_pays_twice_is_told_and_the_extra_is_given_back() {
     app.stop().await;
 }
 
-/// Paid in part, then cancelled: the screen says what was collected and gives it back.
+/// Paid in part, then cancelled (on the attended model; an Orders API order is paid whole): the
+/// screen says what was collected and gives it back.
 #[tokio::test]
 async fn money_paid_in_part_then_cancelled_is_shown_and_given_back() {
-    let app = App::start().await;
+    let app = App::start_with(&[("QR_CASHIER_API", "legacy")]).await;
     app.english().await;
     let mp = app.demo_sandbox().await;
     app.charge_the_demo_yerba().await;
@@ -146,8 +148,7 @@ async fn a_payment_made_while_the_app_was_closed_is_shown_when_it_opens() {
         base_url: mp.base_url.clone(),
     };
     let pos = sandbox.pos_id("CAJAVIVO").await;
-    let mo = sandbox.scan(pos).await;
-    sandbox.pay(mo).await;
+    sandbox.customer_pays(pos).await;
     let journal = qr_cashier::paths::AppPaths::under(home.path().to_path_buf())
         .data
         .join("journal.sqlite3");
@@ -159,8 +160,17 @@ async fn a_payment_made_while_the_app_was_closed_is_shown_when_it_opens() {
     assert_eq!(app.find("pay-total").await.text().await.unwrap(), "$ 2.500,00");
     app.screenshot("paid-while-closed").await;
     sandbox.money_agrees(&journal).await;
+    // Seen: New sale acknowledges it, and the next start shows an empty counter.
     app.click("new-sale").await;
     app.wait_text("cart-empty", |t| t.contains("empty")).await;
+    app.stop().await;
+    let app = App::launch(env!("CARGO_BIN_EXE_qr-cashier"), Home::kept(home.path()), &[]).await;
+    app.english().await;
+    app.wait_attr("pay-screen", "data-state", "idle").await;
+    assert!(
+        !app.find("attention").await.is_displayed().await.unwrap(),
+        "nothing asks for attention"
+    );
     app.stop().await;
     drop(home);
 }

@@ -368,12 +368,50 @@ impl Sandbox {
         assert!(paid["payment_id"].is_u64(), "not paid: {paid}");
     }
 
+    /// A customer scans the POS's QR and pays what waits there, on either API.
+    pub async fn customer_pays(&self, pos_id: u64) {
+        let paid = self
+            .post(
+                &format!("/sandbox/pos/{pos_id}/customer"),
+                serde_json::json!({ "outcome": "approved" }),
+            )
+            .await;
+        assert!(paid["payment_id"].is_u64(), "not paid: {paid}");
+    }
+
+    /// Nothing a customer could pay waits on the POS, on either API.
+    pub async fn nothing_payable_on(&self, pos_id: u64) {
+        let state = self.state().await;
+        assert!(
+            !state["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["pos_id"] == pos_id),
+            "an order is on the POS: {state}"
+        );
+        assert!(
+            !state["qr_orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["pos_id"] == pos_id && o["status"] == "created"),
+            "an Orders API order waits on the POS: {state}"
+        );
+    }
+
     /// The money oracle: for every sale of `journal`, what the journal says was collected equals
     /// what this Mercado Pago holds for it, summed over all its merchant orders.
     pub async fn money_agrees(&self, journal: &std::path::Path) {
         use rust_decimal::Decimal;
         let state = self.state().await;
         let mut held: std::collections::HashMap<String, Decimal> = Default::default();
+        let amount = |v: &serde_json::Value| v.to_string().trim_matches('"').parse::<Decimal>().unwrap_or_default();
+        for o in state["qr_orders"].as_array().unwrap() {
+            let reference = o["external_reference"].as_str().unwrap_or_default().to_owned();
+            let p = &o["transactions"]["payments"][0];
+            *held.entry(reference).or_default() += amount(&p["paid_amount"]) - amount(&p["refunded_amount"]);
+        }
         for mo in state["merchant_orders"].as_array().unwrap() {
             let reference = mo["external_reference"].as_str().unwrap_or_default().to_owned();
             let sum = held.entry(reference).or_default();
@@ -386,7 +424,7 @@ impl Sandbox {
         }
         let j = qr_cashier::sale::Journal::open(journal).unwrap();
         for sale in j.in_states(&qr_cashier::sale::SaleState::ALL).unwrap() {
-            let there = held.get(&sale.external_reference).copied().unwrap_or_default();
+            let there = held.get(&sale.money_reference()).copied().unwrap_or_default();
             assert_eq!(
                 sale.collected, there,
                 "sale {} ({}): the journal's collected against what Mercado Pago holds",

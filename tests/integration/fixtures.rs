@@ -171,3 +171,106 @@ async fn the_sandbox_answers_in_the_samples_shapes() {
         qr["point_of_interaction"]["type"]
     );
 }
+
+fn contract_example(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/orders-contract")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The Orders API's samples: a processed static QR order from a test account, and the
+/// contract's examples (an order as created, a whole refund, an error, a webhook), read by the
+/// client; an order is judged as the money rules say.
+#[test]
+fn the_orders_api_samples_parse_and_are_judged() {
+    use qr_cashier::mercadopago::orders::{Order, OrderStatus};
+    use qr_cashier::money::{parse_amount, Currency};
+    use qr_cashier::register::{judge_order, Observed};
+    let paid: Order = parse("orders-api_static_qr_order.json");
+    assert_eq!(
+        (paid.id.as_str(), paid.status),
+        ("ORDTST01KC220W64G2BQFHHEY1EN1ZZJ", OrderStatus::Processed)
+    );
+    assert_eq!(paid.user_id.as_deref(), Some("3021033244"));
+    let v = judge_order(&paid, parse_amount("5200").unwrap(), Currency::Ars);
+    assert_eq!(
+        v.observed,
+        Observed::Paid {
+            paid: parse_amount("5200").unwrap()
+        }
+    );
+    assert_eq!(
+        v.payment_ids,
+        [137159042654],
+        "the classic payment id, from reference_id"
+    );
+    // The same order in another currency is not this sale's money.
+    assert_eq!(
+        judge_order(&paid, parse_amount("5200").unwrap(), Currency::Brl).collected,
+        parse_amount("0").unwrap()
+    );
+    let created: Order = serde_json::from_str(&contract_example("create_response_static.json")).unwrap();
+    assert_eq!(
+        (created.status, created.country_code.as_deref()),
+        (OrderStatus::Created, Some("ARG"))
+    );
+    assert!(judge_order(&created, parse_amount("50").unwrap(), Currency::Ars).payable);
+    let refunded: Order = serde_json::from_str(&contract_example("refund_response_full.json")).unwrap();
+    assert_eq!(refunded.status, OrderStatus::Refunded);
+    assert_eq!(
+        refunded.transactions.refunds[0].amount,
+        Some(parse_amount("38").unwrap())
+    );
+    let error = qr_cashier::mercadopago::ErrorBody::parse(&contract_example("error_required_properties.json")).unwrap();
+    assert_eq!(
+        (error.error.as_str(), error.message.as_str()),
+        ("required_properties", "Missing properties")
+    );
+    let hook = contract_example("webhook_order_expired.json");
+    assert_eq!(
+        notifications::parse("", hook.as_bytes()),
+        Some(Cue::Order {
+            id: "ORD01JV391F8YM8EDEAG8CWZ0GM0N".into(),
+            version: Some(2)
+        })
+    );
+}
+
+/// The sandbox's Orders API answers in the shapes of the samples: an order as created, and a
+/// processed one as a test account's looks.
+#[tokio::test]
+async fn the_sandbox_answers_orders_in_the_samples_shapes() {
+    let sb = sandbox("MLA").await;
+    let c = client(&sb);
+    let (pos, pos_id) = register_pos(&sb, &c, "SUC22CAJA1").await;
+    let body = format!(
+        r#"{{"type":"qr","external_reference":"ID23","description":"Order QR - Sucursal 22","total_amount":"5200.00","expiration_time":"PT16M",
+           "config":{{"qr":{{"external_pos_id":"{pos}","mode":"static"}}}},"transactions":{{"payments":[{{"amount":"5200.00"}}]}},
+           "items":[{{"title":" Citric naranja 1lt","unit_price":"5200.00","unit_measure":"unit","external_code":"7798085681568","quantity":1}}]}}"#
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/orders", sb.base_url()))
+        .bearer_auth(&sb.account.token)
+        .header("x-idempotency-key", "shape-1")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let mut sample: Value = serde_json::from_str(&contract_example("create_response_static.json")).unwrap();
+    // The contract's example carries a discount and item categories, which the app never sends.
+    sample.as_object_mut().unwrap().remove("discounts");
+    sample["items"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("external_categories");
+    let mut problems = Vec::new();
+    same_shape(&sample, &created, "", &mut problems);
+    assert!(problems.is_empty(), "as created: {problems:#?}");
+    sb.world().pay_qr_order(pos_id, Outcome::Approved).unwrap();
+    let paid = get(&sb, &format!("/v1/orders/{}", created["id"].as_str().unwrap())).await;
+    assert_shape("orders-api_static_qr_order.json", &paid);
+}

@@ -446,7 +446,7 @@ async fn an_orders_sale_on_a_site_the_reference_does_not_list_fails_in_words() {
     k.register.charge(&cart("15000", 1), false).await.unwrap();
     let failed = k.until_state(SaleState::Failed).await;
     assert!(
-        matches!(&failed.progress, Progress::Failed { message } if message.contains("unsupported_site")),
+        matches!(&failed.progress, Progress::Failed { message, code } if message.contains("unsupported_site") && code.as_deref() == Some("unsupported_site")),
         "{failed:?}"
     );
     assert!(k.pos_is_empty());

@@ -581,7 +581,7 @@ async fn a_refused_create_fails_the_sale_and_keeps_nothing_on_the_pos(api: Api) 
     k.register.charge(&cart("100", 1), false).await.unwrap();
     let failed = k.until_state(SaleState::Failed).await;
     assert!(
-        matches!(failed.progress, Progress::Failed { ref message } if message.contains("not found")),
+        matches!(failed.progress, Progress::Failed { ref message, .. } if message.contains("not found")),
         "{failed:?}"
     );
     let failed = k.register.journal().in_states(&[SaleState::Failed]).unwrap();

@@ -86,6 +86,36 @@ fn capabilities_grant_each_window_only_this_apps_own_commands() {
     assert_eq!(windows, ["customer", "main"]);
 }
 
+/// Every command the shell registers is declared for the permission manifest and granted to
+/// the cashier's window (one left out is refused at run time, and the page's call fails).
+#[test]
+fn every_registered_command_is_declared_and_granted_to_the_cashier() {
+    let shell = root("src-tauri/desktop/mod.rs");
+    let handler = &shell[shell.find("generate_handler![").unwrap()..];
+    let handler = &handler[..handler.find("])").unwrap()];
+    let registered: Vec<String> = handler
+        .split(',')
+        .filter_map(|c| c.trim().rsplit("::").next().map(str::to_owned))
+        .filter(|c| !c.is_empty() && !c.contains('['))
+        .collect();
+    assert!(registered.len() > 30, "{registered:?}");
+    let declared = commands();
+    let main: Value = serde_json::from_str(&root("capabilities/main.json")).unwrap();
+    let granted: Vec<String> = main["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|c| c.replace('-', "_")))
+        .collect();
+    for command in &registered {
+        assert!(declared.contains(command), "{command} is not declared in build.rs");
+        assert!(
+            granted.contains(command),
+            "{command} is not granted to the cashier's window"
+        );
+    }
+}
+
 #[test]
 fn the_webview_gets_no_filesystem_shell_or_http_plugin() {
     let cargo = root("Cargo.toml");
