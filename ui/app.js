@@ -508,6 +508,8 @@ function renderPay() {
   $("check").hidden = !isOpen(sale.state);
   $("new-sale").hidden = isOpen(sale.state);
   renderCountdown();
+  // The cart is locked while the sale is open: the keyboard goes to the pay screen (Esc, F5).
+  if (isOpen(sale.state) && !$("pay").contains(document.activeElement)) $("pay").focus();
   if (!isOpen(sale.state)) {
     if (sale.state === "paid") state.lines = [];
     renderCart();

@@ -1,5 +1,7 @@
 //! The register's side of `make bench`, on loopback sandboxes, printing Markdown tables:
 //!
+//! Each on both Mercado Pago APIs (the attended model, the Orders API).
+//!
 //! - `bench paid [--sales N]`: time from the customer's payment (recorded by the sandbox) to
 //!   the register's `paid` event, and how long a charge takes (journal written, order on the
 //!   POS: the `waiting` event), for the app's schedule, the app's schedule with the notification cue, and a
@@ -13,7 +15,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use qr_cashier::mercadopago::{Client, Config};
+use qr_cashier::mercadopago::{Api, Client, Config};
 use qr_cashier::money::{parse_amount, Currency};
 use qr_cashier::register::{listener, PollSchedule, Register, RegisterConfig, SaleEvent};
 use qr_cashier::sale::{Cart, CartLine, Journal, SaleState};
@@ -37,6 +39,7 @@ fn fixed_five_seconds() -> PollSchedule {
 async fn register(
     sb: &Sandbox,
     pos: &str,
+    api: Api,
     schedule: PollSchedule,
     cue: bool,
     dir: &std::path::Path,
@@ -51,7 +54,7 @@ async fn register(
     let config = RegisterConfig {
         user_id: sb.account.user_id,
         pos_external_id: pos.into(),
-        api: qr_cashier::mercadopago::Api::Legacy,
+        api,
         currency: Currency::Ars,
         order_ttl: ORDER_TTL,
         notification_url: ipn.as_ref().map(|l| l.url()),
@@ -59,7 +62,9 @@ async fn register(
     };
     let register = Register::new(client, journal, config, sb.clock());
     if let Some(ipn) = ipn {
-        ipn.serve(register.clone(), None);
+        // Orders API notifications are the account's webhook, signed.
+        sb.set_webhook(sb.account.user_id, &ipn.url(), "bench-secret");
+        ipn.serve(register.clone(), Some("bench-secret".into()));
     }
     (register, pos_id)
 }
@@ -86,9 +91,16 @@ async fn until(events: &mut Receiver<SaleEvent>, sale_id: i64, state: SaleState)
 }
 
 /// Customer pays on the sandbox (as Mercado Pago records it) and sends its notifications.
-fn customer_pays(sb: &Sandbox, pos_id: u64) -> Instant {
-    let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
-    sb.world().pay(mo, Outcome::Approved, None).unwrap();
+fn customer_pays(sb: &Sandbox, pos_id: u64, api: Api) -> Instant {
+    match api {
+        Api::Legacy => {
+            let mo = sb.world().scan(pos_id).unwrap()["merchant_order_id"].as_u64().unwrap();
+            sb.world().pay(mo, Outcome::Approved, None).unwrap();
+        }
+        Api::Orders => {
+            sb.world().pay_qr_order(pos_id, Outcome::Approved).unwrap();
+        }
+    }
     let paid_at = Instant::now();
     sb.flush_notices();
     paid_at
@@ -100,13 +112,16 @@ struct PaidRun {
     requests_per_sale: f64,
 }
 
-async fn paid_run(sales_per_register: usize, schedule: PollSchedule, cue: bool) -> PaidRun {
-    let sb = Arc::new(Sandbox::start(0, "MLA").await.unwrap());
+async fn paid_run(sales_per_register: usize, api: Api, schedule: PollSchedule, cue: bool) -> PaidRun {
     let dir = tempfile_dir("paid");
     let mut tasks = Vec::new();
+    let mut sandboxes = Vec::new();
     for r in 0..REGISTERS {
-        let (register, pos_id) = register(&sb, &format!("CAJA{r}"), schedule, cue, &dir).await;
-        let sb = sb.clone();
+        // Each register on its own account: an Orders API webhook is one address per
+        // application, so each counter PC here is the one its account's webhooks reach.
+        let sb = Arc::new(Sandbox::start(0, "MLA").await.unwrap());
+        sandboxes.push(sb.clone());
+        let (register, pos_id) = register(&sb, &format!("CAJA{r}"), api, schedule, cue, &dir).await;
         tasks.push(tokio::spawn(async move {
             let mut events = register.subscribe();
             let (mut to_paid, mut charge) = (Vec::new(), Vec::new());
@@ -116,7 +131,7 @@ async fn paid_run(sales_per_register: usize, schedule: PollSchedule, cue: bool) 
                 until(&mut events, sale.id, SaleState::Waiting).await;
                 charge.push(started.elapsed());
                 tokio::time::sleep(Duration::from_millis(fastrand::u64(200..3000))).await;
-                let paid_at = customer_pays(&sb, pos_id);
+                let paid_at = customer_pays(&sb, pos_id, api);
                 until(&mut events, sale.id, SaleState::Paid).await;
                 to_paid.push(paid_at.elapsed());
             }
@@ -133,7 +148,10 @@ async fn paid_run(sales_per_register: usize, schedule: PollSchedule, cue: bool) 
         run.to_paid.extend(p);
         run.charge.extend(c);
     }
-    let api = sb.requests().iter().filter(|r| r.route != "control").count();
+    let api: usize = sandboxes
+        .iter()
+        .map(|sb| sb.requests().iter().filter(|r| r.route != "control").count())
+        .sum();
     run.requests_per_sale = api as f64 / run.to_paid.len() as f64;
     let _ = std::fs::remove_dir_all(dir);
     run
@@ -141,10 +159,10 @@ async fn paid_run(sales_per_register: usize, schedule: PollSchedule, cue: bool) 
 
 /// One sale whose customer pays after `pay_after` (never: `None`): the API requests it cost,
 /// counted until it is paid or expired.
-async fn requests_for_one_sale(schedule: PollSchedule, pay_after: Option<Duration>) -> (usize, Duration) {
+async fn requests_for_one_sale(api: Api, schedule: PollSchedule, pay_after: Option<Duration>) -> (usize, Duration) {
     let sb = Sandbox::start(0, "MLA").await.unwrap();
     let dir = tempfile_dir("requests");
-    let (register, pos_id) = register(&sb, "CAJA1", schedule, false, &dir).await;
+    let (register, pos_id) = register(&sb, "CAJA1", api, schedule, false, &dir).await;
     let mut events = register.subscribe();
     let started = Instant::now();
     let sale = register.charge(&cart(), false).await.unwrap();
@@ -152,7 +170,7 @@ async fn requests_for_one_sale(schedule: PollSchedule, pay_after: Option<Duratio
     match pay_after {
         Some(wait) => {
             tokio::time::sleep(wait).await;
-            customer_pays(&sb, pos_id);
+            customer_pays(&sb, pos_id, api);
             until(&mut events, sale.id, SaleState::Paid).await;
         }
         None => until(&mut events, sale.id, SaleState::Expired).await,
@@ -182,29 +200,35 @@ fn ms(samples: &[Duration], p: f64) -> f64 {
 async fn paid(sales: usize) {
     let per_register = sales.div_ceil(REGISTERS);
     println!(
-        "| payment → `paid` event ({} sales, {REGISTERS} registers at once) | median ms | p95 ms | max ms | API requests per sale | charge() median ms | charge() p95 ms |",
+        "| payment → `paid` event ({} sales, {REGISTERS} registers at once, each on its own account) | API | median ms | p95 ms | max ms | API requests per sale | charge → order on the POS, median ms | p95 ms |",
         per_register * REGISTERS
     );
-    println!("|---|---|---|---|---|---|---|");
-    for (name, schedule, cue) in [
-        (
-            "the app: every 1 s while waiting, polling alone",
-            PollSchedule::default(),
-            false,
-        ),
-        ("the app with the notification cue", PollSchedule::default(), true),
-        ("a fixed 5-second poll", fixed_five_seconds(), false),
-    ] {
-        let run = paid_run(per_register, schedule, cue).await;
-        println!(
-            "| {name} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} |",
-            ms(&run.to_paid, 0.5),
-            ms(&run.to_paid, 0.95),
-            ms(&run.to_paid, 1.0),
-            run.requests_per_sale,
-            ms(&run.charge, 0.5),
-            ms(&run.charge, 0.95),
-        );
+    println!("|---|---|---|---|---|---|---|---|");
+    for api in [Api::Legacy, Api::Orders] {
+        for (name, schedule, cue) in [
+            (
+                "the app: every 1 s while waiting, polling alone",
+                PollSchedule::default(),
+                false,
+            ),
+            ("the app with the notification cue", PollSchedule::default(), true),
+            ("a fixed 5-second poll", fixed_five_seconds(), false),
+        ] {
+            let run = paid_run(per_register, api, schedule, cue).await;
+            let api = match api {
+                Api::Legacy => "attended model",
+                Api::Orders => "Orders API",
+            };
+            println!(
+                "| {name} | {api} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} |",
+                ms(&run.to_paid, 0.5),
+                ms(&run.to_paid, 0.95),
+                ms(&run.to_paid, 1.0),
+                run.requests_per_sale,
+                ms(&run.charge, 0.5),
+                ms(&run.charge, 0.95),
+            );
+        }
     }
 }
 
@@ -218,28 +242,34 @@ async fn requests() {
         (Some(Duration::from_secs(60)), "pays after 60 s"),
         (None, "never pays (expires after 10 min)"),
     ];
+    let apis = [(Api::Legacy, "attended model"), (Api::Orders, "Orders API")];
     let mut runs = Vec::new();
-    for (_, schedule) in cases {
-        for (pay_after, _) in moments {
-            runs.push(tokio::spawn(requests_for_one_sale(schedule, pay_after)));
+    for (api, _) in apis {
+        for (_, schedule) in cases {
+            for (pay_after, _) in moments {
+                runs.push(tokio::spawn(requests_for_one_sale(api, schedule, pay_after)));
+            }
         }
     }
     let mut results = Vec::new();
     for r in runs {
         results.push(r.await.unwrap());
     }
-    println!("| requests to Mercado Pago for one sale | the app | a fixed 5-second poll |");
-    println!("|---|---|---|");
-    for (i, (_, moment)) in moments.iter().enumerate() {
-        let (app, app_took) = results[i];
-        let (fixed, fixed_took) = results[moments.len() + i];
-        println!(
-            "| customer {moment} | {app} in {:.0} s ({:.2}/s) | {fixed} in {:.0} s ({:.2}/s) |",
-            app_took.as_secs_f64(),
-            app as f64 / app_took.as_secs_f64(),
-            fixed_took.as_secs_f64(),
-            fixed as f64 / fixed_took.as_secs_f64(),
-        );
+    println!("| requests to Mercado Pago for one sale | API | the app | a fixed 5-second poll |");
+    println!("|---|---|---|---|");
+    for (a, (_, api)) in apis.iter().enumerate() {
+        for (i, (_, moment)) in moments.iter().enumerate() {
+            let base = a * cases.len() * moments.len();
+            let (app, app_took) = results[base + i];
+            let (fixed, fixed_took) = results[base + moments.len() + i];
+            println!(
+                "| customer {moment} | {api} | {app} in {:.0} s ({:.2}/s) | {fixed} in {:.0} s ({:.2}/s) |",
+                app_took.as_secs_f64(),
+                app as f64 / app_took.as_secs_f64(),
+                fixed_took.as_secs_f64(),
+                fixed as f64 / fixed_took.as_secs_f64(),
+            );
+        }
     }
     let late = PollSchedule::default();
     println!(
