@@ -475,9 +475,10 @@ impl UiProduct {
     }
 }
 
-/// Opens (or brings forward) the customer-facing display, for a second monitor.
+/// Opens (or brings forward) the customer-facing display, for a second monitor. Async: on
+/// Windows a window built from a synchronous command deadlocks the main thread (WebView2).
 #[tauri::command]
-pub fn open_customer_display<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<()> {
+pub async fn open_customer_display<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<()> {
     use tauri::Manager;
     if let Some(w) = app.get_webview_window("customer") {
         return w.set_focus().map_err(|e| CommandError::new("window", e.to_string()));
