@@ -201,10 +201,12 @@ function addLine(line) {
   renderCart();
 }
 
+let quoteGeneration = 0;
+
 async function renderCart() {
-  const body = $("lines");
-  body.replaceChildren();
-  $("cart-empty").hidden = state.lines.length > 0;
+  // Charge works as soon as a line is in: Rust prices the lines again when it charges.
+  $("charge").disabled = !state.lines.length || !!state.sale && isOpen(state.sale.state);
+  const generation = ++quoteGeneration;
   let quote = null;
   let error = null;
   if (state.lines.length > 0) {
@@ -214,6 +216,11 @@ async function renderCart() {
       error = e;
     }
   }
+  // A later change is being priced: this answer is about lines that are gone.
+  if (generation !== quoteGeneration) return;
+  const body = $("lines");
+  body.replaceChildren();
+  $("cart-empty").hidden = state.lines.length > 0;
   state.quote = quote;
   state.lines.forEach((line, i) => {
     const tr = document.createElement("tr");
@@ -357,7 +364,7 @@ async function submitScan(text) {
 }
 
 // A barcode scanner types fast and ends with Enter: catch such a burst wherever the focus is.
-const burst = { text: "", last: 0 };
+const burst = { text: "", last: 0, target: null };
 function scannerBurst(e) {
   // The key's own time (when the keyboard sent it), not when the page got to it: a page busy
   // drawing does not split a scanner's burst.
@@ -379,8 +386,12 @@ function scannerBurst(e) {
     return false;
   }
   if (e.key.length === 1) {
-    burst.text = now - burst.last < 50 ? burst.text + e.key : e.key;
+    // A scanner types into one field: keys that went to another field (the cashier moved on
+    // from the description to the price) start a new burst.
+    const same = e.target === burst.target && now - burst.last < 50;
+    burst.text = same ? burst.text + e.key : e.key;
     burst.last = now;
+    burst.target = e.target;
   }
   return false;
 }
