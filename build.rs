@@ -4,6 +4,7 @@ const COMMANDS: &[&str] = &[
     "app_info",
     "subscribe",
     "quote",
+    "read_amount",
     "charge",
     "cancel",
     "check_now",

@@ -8,7 +8,7 @@ run_dir=$(mktemp -d)
 trap 'rm -rf "$run_dir"' EXIT
 mkdir -m 700 "$run_dir/runtime"
 export XDG_RUNTIME_DIR="$run_dir/runtime" XDG_DATA_HOME="$run_dir/data" NO_AT_BRIDGE=1
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+xvfb-run -a -s "-screen 0 1920x1080x24" dbus-run-session -- bash -c '
   set -euo pipefail
   printf "qr-cashier-test" | env -u DISPLAY gnome-keyring-daemon --unlock --components=secrets >/dev/null
   "$@"' desktop-session "$@"

@@ -2,7 +2,7 @@
 # Installs what building, running and testing QR Cashier needs on Debian/Ubuntu,
 # and only what is missing. Safe to run again.
 #   scripts/setup.sh          system packages for building and running
-#   scripts/setup.sh test     + Xvfb, gnome-keyring, WebKitWebDriver, tauri-driver
+#   scripts/setup.sh test     + Xvfb, gnome-keyring, WebKitWebDriver, tauri-driver, Node
 #   scripts/setup.sh bundle   + the Tauri CLI from npm
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +14,12 @@ need_pkgs=(build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.1-dev
 case "${1:-run}" in
   test|bundle) need_pkgs+=(xvfb xauth webkit2gtk-driver gnome-keyring imagemagick keyutils) ;;
 esac
-# Node and npm, for the Tauri CLI: Debian's, unless the machine has them already.
-[ "${1:-run}" = bundle ] && ! command -v npm >/dev/null && need_pkgs+=(nodejs npm)
+# Node: the page's unit tests run on it, and npm brings the Tauri CLI. Debian's, unless the
+# machine has them already.
+case "${1:-run}" in
+  test) command -v node >/dev/null || need_pkgs+=(nodejs) ;;
+  bundle) command -v npm >/dev/null || need_pkgs+=(nodejs npm) ;;
+esac
 # `make run` also needs a display: on a headless machine it runs under Xvfb.
 [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && need_pkgs+=(xvfb xauth)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of QR Cashier: format, lints, unit and integration tests, and the end-to-end
+# Runs every test of QR Cashier: the page's unit tests, format, lints, unit and integration tests, and the end-to-end
 # tests in the real window. Provides what they need: a virtual display (Xvfb), a private D-Bus
 # session with an unlocked gnome-keyring (a real Secret Service), and tauri-driver.
 set -euo pipefail
@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
 scripts/setup.sh test
+
+say "the page's pure pieces: node --test (scanner bursts, amount typing, sale screens, words)"
+node --test tests/ui/lib.test.js tests/ui/i18n.test.js
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -85,6 +85,78 @@ pub enum CustomerAction {
 
 const DEMO_POS: &str = "CAJA1";
 
+/// The demo's store where its country would have it: (name, street, number, city, state,
+/// latitude, longitude).
+fn demo_store(
+    site: Site,
+) -> (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+) {
+    match site {
+        Site::Brazil => (
+            "Mercadinho Demo",
+            "Av. Paulista",
+            "1578",
+            "São Paulo",
+            "SP",
+            -23.5614,
+            -46.6559,
+        ),
+        Site::Mexico => (
+            "Abarrotes Demo",
+            "Av. Insurgentes Sur",
+            "1602",
+            "Ciudad de México",
+            "CDMX",
+            19.3620,
+            -99.1830,
+        ),
+        Site::Chile => (
+            "Almacén Demo",
+            "Av. Providencia",
+            "1208",
+            "Santiago",
+            "RM",
+            -33.4263,
+            -70.6167,
+        ),
+        Site::Uruguay => (
+            "Almacén Demo",
+            "Av. 18 de Julio",
+            "1234",
+            "Montevideo",
+            "Montevideo",
+            -34.9055,
+            -56.1851,
+        ),
+        Site::Colombia => (
+            "Tienda Demo",
+            "Carrera 7",
+            "32-16",
+            "Bogotá",
+            "Cundinamarca",
+            4.6200,
+            -74.0680,
+        ),
+        Site::Peru => ("Bodega Demo", "Av. Larco", "345", "Lima", "Lima", -12.1210, -77.0300),
+        Site::Argentina => (
+            "Almacén Demo",
+            "Av. Corrientes",
+            "1234",
+            "Buenos Aires",
+            "CABA",
+            -34.6037,
+            -58.3816,
+        ),
+    }
+}
+
 /// Demo products per currency: (SKU, name, price).
 fn demo_products(currency: Currency) -> Vec<(&'static str, &'static str, &'static str)> {
     let prices: [&str; 6] = match currency {
@@ -96,14 +168,25 @@ fn demo_products(currency: Currency) -> Vec<(&'static str, &'static str, &'stati
         Currency::Clp => ["3990", "4590", "890", "1290", "2490", "1590"],
         Currency::Cop => ["14900", "18500", "3200", "4500", "12900", "6900"],
     };
-    let names = [
-        ("7790387000011", "Yerba mate 1 kg"),
-        ("7790580000023", "Café molido 250 g"),
-        ("7790040000035", "Alfajor de chocolate"),
-        ("7798062000047", "Agua mineral 1,5 L"),
-        ("7790787000059", "Dulce de leche 400 g"),
-        ("7791234000061", "Pan lactal"),
-    ];
+    // A Brazilian store sells in Portuguese.
+    let names = match currency {
+        Currency::Brl => [
+            ("7890387000018", "Café torrado 500 g"),
+            ("7890580000020", "Pão de queijo 400 g"),
+            ("7890040000032", "Guaraná 2 L"),
+            ("7898062000044", "Água mineral 1,5 L"),
+            ("7890787000056", "Doce de leite 400 g"),
+            ("7891234000068", "Pão de forma"),
+        ],
+        _ => [
+            ("7790387000011", "Yerba mate 1 kg"),
+            ("7790580000023", "Café molido 250 g"),
+            ("7790040000035", "Alfajor de chocolate"),
+            ("7798062000047", "Agua mineral 1,5 L"),
+            ("7790787000059", "Dulce de leche 400 g"),
+            ("7791234000061", "Pan lactal"),
+        ],
+    };
     names
         .into_iter()
         .zip(prices)
@@ -132,19 +215,20 @@ impl Counter {
             SecretString::from(sandbox.account.token.clone()),
         ))?;
         let user_id = sandbox.account.user_id;
+        let (store_name, street, number, city, state, latitude, longitude) = demo_store(site);
         let store = client
             .create_store(
                 user_id,
                 &CreateStore {
-                    name: "Almacén Demo".into(),
+                    name: store_name.into(),
                     external_id: "DEMO1".into(),
                     location: Location {
-                        street_number: "1234".into(),
-                        street_name: "Av. Corrientes".into(),
-                        city_name: "Buenos Aires".into(),
-                        state_name: "CABA".into(),
-                        latitude: -34.6037,
-                        longitude: -58.3816,
+                        street_number: number.into(),
+                        street_name: street.into(),
+                        city_name: city.into(),
+                        state_name: state.into(),
+                        latitude,
+                        longitude,
                         reference: None,
                     },
                 },
@@ -200,7 +284,7 @@ impl Counter {
             nickname: Some("DEMO_STORE".into()),
             site,
             currency,
-            store_name: "Almacén Demo".into(),
+            store_name: store_name.into(),
             pos_name: "Caja 1".into(),
             pos_external_id: DEMO_POS.into(),
             pos_id: Some(pos.id),

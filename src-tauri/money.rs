@@ -179,18 +179,44 @@ pub enum MoneyError {
     UnknownCurrency(String),
     #[error("{0:?} is not an amount")]
     NotAnAmount(String),
+    #[error("{0:?} could be read two ways: write it without the thousands mark")]
+    Ambiguous(String),
+}
+
+impl MoneyError {
+    /// The error's name for the page (`not_an_amount`, `ambiguous`, …).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            MoneyError::NotPositive => "not_positive",
+            MoneyError::TooManyDecimals { .. } => "too_many_decimals",
+            MoneyError::UnknownSite(_) => "unknown_site",
+            MoneyError::UnknownCurrency(_) => "unknown_currency",
+            MoneyError::NotAnAmount(_) => "not_an_amount",
+            MoneyError::Ambiguous(_) => "ambiguous",
+        }
+    }
+}
+
+impl Currency {
+    /// The marks people in the currency's country write: (decimal, thousands).
+    pub fn marks(self) -> (char, char) {
+        match self {
+            Currency::Mxn | Currency::Pen => ('.', ','),
+            Currency::Ars | Currency::Brl | Currency::Uyu | Currency::Clp | Currency::Cop => (',', '.'),
+        }
+    }
 }
 
 /// An amount as people in the currency's country write it: `$ 1.234,50` (ARS), `R$ 1.234,50`
 /// (BRL), `$1,234.50` (MXN), `$ 1.234` (CLP, COP), `S/ 1,234.50` (PEN).
 pub fn format(amount: Decimal, currency: Currency) -> String {
-    let (symbol, thousands, decimal) = match currency {
-        Currency::Ars | Currency::Uyu => ("$ ", '.', ','),
-        Currency::Brl => ("R$ ", '.', ','),
-        Currency::Clp | Currency::Cop => ("$ ", '.', ','),
-        Currency::Mxn => ("$", ',', '.'),
-        Currency::Pen => ("S/ ", ',', '.'),
+    let symbol = match currency {
+        Currency::Ars | Currency::Uyu | Currency::Clp | Currency::Cop => "$ ",
+        Currency::Brl => "R$ ",
+        Currency::Mxn => "$",
+        Currency::Pen => "S/ ",
     };
+    let (decimal, thousands) = currency.marks();
     let text = currency.rescale(amount.round_dp(currency.decimals())).abs().to_string();
     let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
     let mut grouped = String::new();
@@ -227,6 +253,94 @@ pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
         return Err(MoneyError::NotAnAmount(t.chars().take(32).collect()));
     }
     Decimal::from_str(t).map_err(|_| MoneyError::NotAnAmount(t.chars().take(32).collect()))
+}
+
+/// An amount as a cashier types it, read the way the currency's country writes amounts:
+/// `1234,50`, `1.234,50`, `1234.50` and `$ 1.234,50` are all 1234.50 in ARS and BRL, as
+/// `1,234.50` and `1234.50` are in MXN and PEN. A mark both ways could mean, three digits after
+/// the country's decimal mark (`1,500` in ARS, `1.500` in MXN), is refused as ambiguous: a
+/// thousands mark is never read as cents, nor cents as thousands. Decimals are the caller's
+/// to check against the currency (`Currency::check_amount`).
+pub fn read_typed(text: &str, currency: Currency) -> Result<Decimal, MoneyError> {
+    let shown = || text.trim().chars().take(32).collect::<String>();
+    let not_amount = || MoneyError::NotAnAmount(shown());
+    let mut t = text.trim();
+    let negative = t.starts_with('-');
+    if negative {
+        t = t[1..].trim_start();
+    }
+    for symbol in ["R$", "S/", "$"] {
+        if let Some(rest) = t.strip_prefix(symbol) {
+            t = rest.trim_start();
+            break;
+        }
+    }
+    if t.is_empty()
+        || t.len() > 40
+        || !t.starts_with(|c: char| c.is_ascii_digit())
+        || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        return Err(not_amount());
+    }
+    let (_, thousands_mark) = currency.marks();
+    let dots = t.matches('.').count();
+    let commas = t.matches(',').count();
+    // Which mark splits the decimals off, if any.
+    let decimal = match (dots, commas) {
+        (0, 0) => None,
+        (_, 0) | (0, _) => {
+            let mark = if dots > 0 { '.' } else { ',' };
+            let after = t.len() - t.rfind(mark).map_or(0, |i| i + 1);
+            if dots + commas > 1 {
+                None // only thousands marks repeat
+            } else if after == 3 && grouped(t, mark) {
+                // Thousands by the country's way; the other mark's way, it could be either.
+                if mark == thousands_mark {
+                    None
+                } else {
+                    return Err(MoneyError::Ambiguous(shown()));
+                }
+            } else {
+                Some(mark)
+            }
+        }
+        _ => t.chars().rev().find(|c| *c == '.' || *c == ','),
+    };
+    let (whole, fraction) = match decimal {
+        Some(mark) => t.rsplit_once(mark).ok_or_else(not_amount)?,
+        None => (t, ""),
+    };
+    if decimal.is_some() && (fraction.is_empty() || !fraction.chars().all(|c| c.is_ascii_digit())) {
+        return Err(not_amount());
+    }
+    let thousands = match decimal {
+        Some('.') => ',',
+        Some(_) => '.',
+        None if dots > 0 => '.',
+        None => ',',
+    };
+    if whole.contains(thousands) && !grouped(whole, thousands) {
+        return Err(not_amount());
+    }
+    let digits: String = whole.chars().filter(char::is_ascii_digit).collect();
+    let plain = if fraction.is_empty() {
+        digits
+    } else {
+        format!("{digits}.{fraction}")
+    };
+    let amount = Decimal::from_str(&plain).map_err(|_| not_amount())?;
+    Ok(if negative { -amount } else { amount })
+}
+
+/// `1.234.567` grouped by `mark`: one to three digits, then groups of exactly three.
+fn grouped(whole: &str, mark: char) -> bool {
+    let mut groups = whole.split(mark);
+    let first = groups.next().unwrap_or_default();
+    (1..=3).contains(&first.len())
+        && !(first.len() > 1 && first.starts_with('0'))
+        && first != "0"
+        && first.chars().all(|c| c.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Serde for amounts as JSON numbers, exact both ways (no trip through `f64`).
@@ -338,6 +452,129 @@ mod tests {
     fn amounts_that_are_not_money_are_refused() {
         for t in ["", "NaN", "inf", "1e3", "1,5", "1.2.3", "abc", "--1", "."] {
             assert!(parse_amount(t).is_err(), "{t:?} parsed");
+        }
+    }
+
+    #[test]
+    fn typed_amounts_are_read_as_the_country_writes_them() {
+        let cases: &[(Currency, &str, &str)] = &[
+            (Currency::Ars, "1234,50", "1234.50"),
+            (Currency::Ars, "1.234,50", "1234.50"),
+            (Currency::Ars, "1234.50", "1234.50"),
+            (Currency::Ars, "$ 1.234,50", "1234.50"),
+            (Currency::Ars, "1234,5", "1234.5"),
+            (Currency::Ars, "1.500", "1500"),
+            (Currency::Ars, "1.234.567,89", "1234567.89"),
+            (Currency::Ars, "1,234.50", "1234.50"),
+            (Currency::Ars, " 850 ", "850"),
+            (Currency::Ars, "0,50", "0.50"),
+            (Currency::Brl, "R$ 12,90", "12.90"),
+            (Currency::Brl, "1.234,50", "1234.50"),
+            (Currency::Brl, "1234.50", "1234.50"),
+            (Currency::Uyu, "1.250", "1250"),
+            (Currency::Mxn, "1,234.50", "1234.50"),
+            (Currency::Mxn, "1234.50", "1234.50"),
+            (Currency::Mxn, "1,500", "1500"),
+            (Currency::Mxn, "1234,50", "1234.50"),
+            (Currency::Pen, "S/ 1,234.50", "1234.50"),
+            (Currency::Clp, "1.500", "1500"),
+            (Currency::Clp, "$ 12.990", "12990"),
+            (Currency::Cop, "2.500.000", "2500000"),
+        ];
+        for (currency, typed, want) in cases {
+            let got = read_typed(typed, *currency).unwrap_or_else(|e| panic!("{currency} {typed:?}: {e}"));
+            assert_eq!(got.to_string(), *want, "{currency} {typed:?}");
+        }
+    }
+
+    #[test]
+    fn a_mark_that_could_be_thousands_or_cents_is_refused_as_ambiguous() {
+        for (currency, typed) in [
+            (Currency::Ars, "1,500"),
+            (Currency::Brl, "12,990"),
+            (Currency::Clp, "1,500"),
+            (Currency::Mxn, "1.500"),
+            (Currency::Pen, "2.250"),
+        ] {
+            assert_eq!(
+                read_typed(typed, currency),
+                Err(MoneyError::Ambiguous(typed.to_owned())),
+                "{currency} {typed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn typed_text_that_is_not_money_is_refused() {
+        for t in [
+            "",
+            "abc",
+            "1e3",
+            "NaN",
+            "12,",
+            "12.",
+            ",5",
+            ".5",
+            "1..2",
+            "1,,2",
+            "12.34.5",
+            "1.23.456",
+            "1.2345.678",
+            "1,234,56",
+            "1 234",
+            "$",
+            "--1",
+            "1,234.5.6",
+            "١٢٣",
+        ] {
+            assert!(
+                matches!(read_typed(t, Currency::Ars), Err(MoneyError::NotAnAmount(_))),
+                "{t:?} read as {:?}",
+                read_typed(t, Currency::Ars)
+            );
+        }
+        // Three decimals that cannot be thousands are decimals: the currency refuses them.
+        for t in ["1234.567", "1234,567"] {
+            assert!(
+                matches!(
+                    Currency::Ars.check_amount(read_typed(t, Currency::Ars).unwrap()),
+                    Err(MoneyError::TooManyDecimals { .. })
+                ),
+                "{t:?}"
+            );
+        }
+        assert_eq!(
+            read_typed("0,500", Currency::Ars).unwrap().normalize().to_string(),
+            "0.5"
+        );
+        // Too many decimals and zero are the currency's check, after reading.
+        let clp = read_typed("1,5", Currency::Clp).unwrap();
+        assert!(matches!(
+            Currency::Clp.check_amount(clp),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        assert_eq!(
+            Currency::Ars.check_amount(read_typed("-5", Currency::Ars).unwrap()),
+            Err(MoneyError::NotPositive)
+        );
+    }
+
+    #[test]
+    fn what_the_app_writes_it_reads_back() {
+        for site in Site::ALL {
+            let c = site.currency();
+            for amount in ["0.01", "5", "1234.5", "1234567.89", "999"] {
+                let a = c.rescale(Decimal::from_str(amount).unwrap().round_dp(c.decimals()));
+                if a.is_zero() {
+                    continue;
+                }
+                let written = format(a, c);
+                let plain = a.to_string();
+                for text in [written.as_str(), plain.as_str()] {
+                    // A canonical 3-decimal text never occurs: decimals are 0 or 2.
+                    assert_eq!(read_typed(text, c).map(|d| c.rescale(d)), Ok(a), "{site} {text:?}");
+                }
+            }
         }
     }
 

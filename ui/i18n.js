@@ -1,5 +1,6 @@
-// Every visible string, one dictionary per language. `t(key, params)` fills {name} slots.
-"use strict";
+// Every visible string, one dictionary per language. `t(key, params)` fills {name} slots and
+// picks a count's plural form (`key.one`) by the language's rule.
+import { pluralKey } from "./lib/plural.js";
 
 const DICTIONARIES = {
   es: {
@@ -43,7 +44,7 @@ const DICTIONARIES = {
     "progress.scanned": "El cliente escaneó el QR",
     "progress.payment_in_process": "Pago en proceso…",
     "progress.payment_rejected": "Pago rechazado: el cliente puede intentar de nuevo",
-    "progress.partially_paid": "Pagado en parte: {paid} de {total}",
+    "progress.partially_paid": "Pagado en parte: {paid} de {total} · falta {missing}",
     "progress.connection_trouble": "Sin conexión: se sigue verificando…",
     "progress.paid": "¡Pagado!",
     "progress.paid_over": "¡Pagado! Se recibió {paid} (más que el total)",
@@ -242,6 +243,36 @@ const DICTIONARIES = {
     "err.mp.pos_busy": "La caja ya tiene otra orden esperando (hecha por otro programa): cancelala en Mercado Pago o esperá que venza.",
     "err.mp.invalid_items": "Mercado Pago rechazó los productos de la venta: {message}",
     "err.mp.property_value": "Mercado Pago rechazó un importe o dato de la orden: {message}",
+    "btn.charge_again": "Cobrar de nuevo (F12)",
+    "pay.esc_again": "Esc otra vez para cancelar el cobro",
+    "tray.title": "Próxima venta",
+    "tray.hint": "Pasa al carrito con Nueva venta.",
+    "cart.items.one": "{n} artículo",
+    "cart.cleared": "Carrito vaciado ({n} líneas).",
+    "cart.cleared.one": "Carrito vaciado (1 línea).",
+    "btn.undo": "Deshacer (Ctrl+Z)",
+    "scan.not_found": "Código {code} no encontrado",
+    "scan.add": "Agregarlo a mano",
+    "err.amount.not_an_amount": "«{text}» no es un importe.",
+    "err.amount.ambiguous": "«{text}» puede leerse como miles o como centavos: escribilo sin el separador de miles (1500 o 1500,00).",
+    "err.amount.too_many_decimals": "Este importe admite {allowed} decimales.",
+    "err.amount.not_positive": "El importe debe ser mayor que cero.",
+    "err.cart.price_ambiguous": "El precio de la línea {line} puede leerse como miles o como centavos: escribilo sin el separador de miles.",
+    "err.product.bad_price_ambiguous": "El precio {price} puede leerse como miles o como centavos: escribilo sin el separador de miles.",
+    "catalog.delete": "Borrar",
+    "catalog.delete_question": "¿Borrar «{name}»?",
+    "catalog.deleted": "Borrado: {name}",
+    "history.confirm_refund_all": "¿Devolver el total ({amount}) de la venta #{id}?",
+    "history.late": "(pago tardío)",
+    "state.creating": "enviando",
+    "state.waiting": "esperando",
+    "state.cancelling": "cancelando",
+    "state.expiring": "venciendo",
+    "demo.products": "Productos de la demo (tocá uno o escaneá su código):",
+    "settings.advanced": "Avanzado",
+    "settings.data_dir": "Datos:",
+    "settings.sandbox": "Sandbox de la demo:",
+    "customer.rejected": "Pago rechazado: probá de nuevo",
   },
   pt: {
     "lang.name": "Português",
@@ -284,7 +315,7 @@ const DICTIONARIES = {
     "progress.scanned": "O cliente escaneou o QR",
     "progress.payment_in_process": "Pagamento em processamento…",
     "progress.payment_rejected": "Pagamento recusado: o cliente pode tentar de novo",
-    "progress.partially_paid": "Pago em parte: {paid} de {total}",
+    "progress.partially_paid": "Pago em parte: {paid} de {total} · faltam {missing}",
     "progress.connection_trouble": "Sem conexão: continuamos verificando…",
     "progress.paid": "Pago!",
     "progress.paid_over": "Pago! Recebido {paid} (mais que o total)",
@@ -483,6 +514,36 @@ const DICTIONARIES = {
     "err.mp.pos_busy": "O caixa já tem outro pedido aguardando (feito por outro programa): cancele-o no Mercado Pago ou espere vencer.",
     "err.mp.invalid_items": "O Mercado Pago recusou os produtos da venda: {message}",
     "err.mp.property_value": "O Mercado Pago recusou um valor ou dado do pedido: {message}",
+    "btn.charge_again": "Cobrar novamente (F12)",
+    "pay.esc_again": "Esc de novo para cancelar a cobrança",
+    "tray.title": "Próxima venda",
+    "tray.hint": "Vai para o carrinho com Nova venda.",
+    "cart.items.one": "{n} item",
+    "cart.cleared": "Carrinho esvaziado ({n} linhas).",
+    "cart.cleared.one": "Carrinho esvaziado (1 linha).",
+    "btn.undo": "Desfazer (Ctrl+Z)",
+    "scan.not_found": "Código {code} não encontrado",
+    "scan.add": "Adicionar à mão",
+    "err.amount.not_an_amount": "«{text}» não é um valor.",
+    "err.amount.ambiguous": "«{text}» pode ser lido como milhares ou como centavos: escreva sem o separador de milhares (1500 ou 1500,00).",
+    "err.amount.too_many_decimals": "Este valor aceita {allowed} casas decimais.",
+    "err.amount.not_positive": "O valor deve ser maior que zero.",
+    "err.cart.price_ambiguous": "O preço da linha {line} pode ser lido como milhares ou como centavos: escreva sem o separador de milhares.",
+    "err.product.bad_price_ambiguous": "O preço {price} pode ser lido como milhares ou como centavos: escreva sem o separador de milhares.",
+    "catalog.delete": "Excluir",
+    "catalog.delete_question": "Excluir «{name}»?",
+    "catalog.deleted": "Excluído: {name}",
+    "history.confirm_refund_all": "Devolver o total ({amount}) da venda #{id}?",
+    "history.late": "(pagamento atrasado)",
+    "state.creating": "enviando",
+    "state.waiting": "aguardando",
+    "state.cancelling": "cancelando",
+    "state.expiring": "vencendo",
+    "demo.products": "Produtos da demo (toque em um ou escaneie o código):",
+    "settings.advanced": "Avançado",
+    "settings.data_dir": "Dados:",
+    "settings.sandbox": "Sandbox da demo:",
+    "customer.rejected": "Pagamento recusado: tente de novo",
   },
   en: {
     "lang.name": "English",
@@ -525,7 +586,7 @@ const DICTIONARIES = {
     "progress.scanned": "The customer scanned the QR",
     "progress.payment_in_process": "Payment being processed…",
     "progress.payment_rejected": "Payment rejected: the customer can try again",
-    "progress.partially_paid": "Partly paid: {paid} of {total}",
+    "progress.partially_paid": "Partly paid: {paid} of {total} · {missing} to go",
     "progress.connection_trouble": "Connection lost: still checking…",
     "progress.paid": "Paid!",
     "progress.paid_over": "Paid! {paid} received (more than the total)",
@@ -724,18 +785,94 @@ const DICTIONARIES = {
     "err.mp.pos_busy": "The POS already holds another order waiting (made by another program): cancel it at Mercado Pago or let it expire.",
     "err.mp.invalid_items": "Mercado Pago refused the sale's items: {message}",
     "err.mp.property_value": "Mercado Pago refused an amount or field of the order: {message}",
+    "btn.charge_again": "Charge again (F12)",
+    "pay.esc_again": "Esc again to cancel the charge",
+    "tray.title": "Next sale",
+    "tray.hint": "Becomes the cart on New sale.",
+    "cart.items.one": "{n} item",
+    "cart.cleared": "Cart cleared ({n} lines).",
+    "cart.cleared.one": "Cart cleared (1 line).",
+    "btn.undo": "Undo (Ctrl+Z)",
+    "scan.not_found": "Code {code} not found",
+    "scan.add": "Add it by hand",
+    "err.amount.not_an_amount": "“{text}” is not an amount.",
+    "err.amount.ambiguous": "“{text}” could be read as thousands or as cents: write it without the thousands mark (1500 or 1500.00).",
+    "err.amount.too_many_decimals": "This amount allows {allowed} decimals.",
+    "err.amount.not_positive": "The amount must be greater than zero.",
+    "err.cart.price_ambiguous": "The price of line {line} could be read as thousands or as cents: write it without the thousands mark.",
+    "err.product.bad_price_ambiguous": "The price {price} could be read as thousands or as cents: write it without the thousands mark.",
+    "catalog.delete": "Delete",
+    "catalog.delete_question": "Delete “{name}”?",
+    "catalog.deleted": "Deleted: {name}",
+    "history.confirm_refund_all": "Refund all of sale #{id} ({amount})?",
+    "history.late": "(late payment)",
+    "state.creating": "sending",
+    "state.waiting": "waiting",
+    "state.cancelling": "cancelling",
+    "state.expiring": "expiring",
+    "demo.products": "The demo's products (click one or scan its code):",
+    "settings.advanced": "Advanced",
+    "settings.data_dir": "Data:",
+    "settings.sandbox": "Demo sandbox:",
+    "customer.rejected": "Payment rejected – try again",
   },
+};
+
+/** Neutral Spanish, for Mexico, Chile, Colombia and Peru: the words where Argentina and
+ * Uruguay say "vos" ("Escaneá", "Pagá"). */
+const NEUTRAL_ES = {
+  "scan.placeholder": "Escanea o escribe un producto (F2)",
+  "cart.empty": "El carrito está vacío: escanea un producto.",
+  "pay.title": "Escanea el QR con la app de Mercado Pago",
+  "customer.pay_with": "Paga con Mercado Pago",
+  "err.busy": "Hay una venta esperando en esta caja: termínala o cancélala primero.",
+  "err.token_refused": "Mercado Pago rechazó el token de acceso. Revísalo en Configuración.",
+  "err.connection": "No hay conexión con Mercado Pago. Prueba de nuevo.",
+  "err.unexpected_answer": "Mercado Pago respondió algo inesperado. Prueba de nuevo.",
+  "notice.journal_damaged": "El diario de ventas está dañado ({detail}). Las ventas siguen, pero llama a soporte y guarda una copia del archivo.",
+  "notice.keyring_unavailable": "No hay un llavero del sistema para guardar el token de acceso ({detail}): la caja funciona en modo demo. En Linux, instala y desbloquea gnome-keyring (u otro Secret Service).",
+  "notice.keyring_refused": "El llavero del sistema negó el acceso al token de acceso ({detail}): desbloquéalo y prueba de nuevo.",
+  "notice.keyring_silent": "El llavero del sistema no respondió: la caja funciona en modo demo. Desbloquéalo y vuelve a abrir la app.",
+  "err.import": "No se importó nada; corrige estas filas:",
+  "err.no_account": "Guarda primero un access token.",
+  "progress.token_refused": "Mercado Pago rechazó el token de acceso: guarda uno nuevo en Configuración (la venta sigue esperando).",
+  "err.pos_not_fixed_amount": "La caja {pos} deja que el cliente escriba el importe: crea una caja para esta caja registradora en Configuración.",
+  "err.setup.pos_not_fixed_amount": "Esa caja deja que el cliente escriba el importe: crea una caja nueva aquí (la app las crea con importe fijo).",
+  "history.summary_extra": "De más: {extra} en {n} ventas (devuélvelo desde cada venta)",
+  "settings.webhook_help": "Opcional: la caja consulta a Mercado Pago cada segundo. Con una dirección pública https, pega esta URL en Tus integraciones → Webhooks (evento «Order») y guarda aquí la clave secreta que muestra Mercado Pago.",
+  "signature.invalid": "inválida (revisa la clave secreta)",
+  "err.mp.pos_not_found": "Mercado Pago no encuentra la caja de esta registradora: configúrala de nuevo en Configuración.",
+  "err.mp.point_of_sale_not_found": "Mercado Pago no encuentra la caja de esta registradora: configúrala de nuevo en Configuración.",
+  "err.mp.unsupported_site": "La API de Órdenes no atiende QR en el país de esta cuenta: elige «QR clásico» en Configuración.",
+  "err.mp.pos_busy": "La caja ya tiene otra orden esperando (hecha por otro programa): cancélala en Mercado Pago o espera que venza.",
+  "err.amount.ambiguous": "«{text}» puede leerse como miles o como centavos: escríbelo sin el separador de miles (1500 o 1500,00).",
+  "err.cart.price_ambiguous": "El precio de la línea {line} puede leerse como miles o como centavos: escríbelo sin el separador de miles.",
+  "err.product.bad_price_ambiguous": "El precio {price} puede leerse como miles o como centavos: escríbelo sin el separador de miles.",
+  "demo.products": "Productos de la demo (toca uno o escanea su código):",
+  "customer.rejected": "Pago rechazado: prueba de nuevo",
 };
 
 const I18N = {
   lang: "es",
-  pick(preferred) {
+  neutral: false,
+  /** The page's language; `site` (MLA, MLM…) picks the Spanish: "vos" only in Argentina and
+   * Uruguay. */
+  pick(preferred, site) {
     const want = (preferred || navigator.language || "es").toLowerCase();
     this.lang = want.startsWith("pt") ? "pt" : want.startsWith("en") ? "en" : "es";
+    if (site !== undefined) this.site = site;
+    this.neutral = this.lang === "es" && !!this.site && !["MLA", "MLU"].includes(this.site);
     return this.lang;
   },
+  word(key) {
+    return (this.neutral ? NEUTRAL_ES[key] : undefined) ?? DICTIONARIES[this.lang][key];
+  },
+  has(key) {
+    return DICTIONARIES[this.lang][key] !== undefined;
+  },
   t(key, params) {
-    const text = DICTIONARIES[this.lang][key] ?? DICTIONARIES.en[key] ?? key;
+    if (params && typeof params.n === "number") key = pluralKey(this.lang, key, params.n, (k) => this.has(k));
+    const text = this.word(key) ?? DICTIONARIES.en[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (_, name) => (params && params[name] !== undefined ? String(params[name]) : ""));
   },
   // Fills every element marked data-i18n (text) or data-i18n-placeholder.
@@ -749,9 +886,10 @@ const I18N = {
     if (!e || typeof e !== "object") return this.t("err.other", { message: String(e) });
     const mp = e.kind === "refused" && e.mpError ? `err.mp.${e.mpError}` : null;
     if (mp && DICTIONARIES[this.lang][mp] !== undefined) return this.t(mp, e);
-    const key = ["cart", "product", "setup", "refund"].includes(e.kind) ? `err.${e.kind}.${e.reason}` : `err.${e.kind}`;
+    const base = ["cart", "product", "setup", "refund", "amount"].includes(e.kind) ? `err.${e.kind}.${e.reason}` : `err.${e.kind}`;
+    const key = e.ambiguous && this.has(`${base}_ambiguous`) ? `${base}_ambiguous` : base;
     const known = DICTIONARIES[this.lang][key] !== undefined;
     return known ? this.t(key, e) : this.t("err.other", { message: e.message });
   },
 };
-window.I18N = I18N;
+export { I18N, DICTIONARIES, NEUTRAL_ES };

@@ -9,7 +9,7 @@ use tauri::State;
 use super::error::CommandError;
 use super::AppState;
 use crate::counter::{Counter, CustomerAction, Mode};
-use crate::money::{format, parse_amount, Currency};
+use crate::money::{format, read_typed, Currency, MoneyError};
 use crate::register::{Progress, SaleEvent};
 use crate::sale::{Cart, CartError, CartLine, Outcome, Product, Sale, SaleId, SaleState};
 
@@ -50,10 +50,24 @@ pub struct UiCartLine {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quote {
-    pub line_totals: Vec<String>,
-    pub unit_prices: Vec<String>,
-    pub total: String,
+    /// Each line's total, or none for a line that cannot be priced (the others still are).
+    pub line_totals: Vec<Option<String>>,
+    pub unit_prices: Vec<Option<String>>,
+    /// None while any line is wrong or the total is too large: the cart cannot be charged.
+    pub total: Option<String>,
     pub items: u64,
+    /// The first thing wrong, as a charge would refuse it.
+    pub error: Option<CommandError>,
+}
+
+/// An amount the cashier typed, read as the site writes amounts.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiAmount {
+    /// The amount as the page sends it back (`1234.50`).
+    pub amount: String,
+    /// As the cashier reads it (`$ 1.234,50`).
+    pub text: String,
 }
 
 /// A sale as the page shows it, its amounts written for the cashier.
@@ -137,11 +151,14 @@ pub enum UiEvent {
     Sale {
         sale_id: SaleId,
         state: SaleState,
-        progress: Progress,
+        /// Boxed: the other events are small.
+        progress: Box<Progress>,
         late: bool,
         total: String,
         /// The amount paid so far (partly paid, paid).
         paid: Option<String>,
+        /// What is still to be paid, on a sale paid in part.
+        missing: Option<String>,
         collected: String,
         outcome: UiOutcome,
         attention: bool,
@@ -173,13 +190,18 @@ impl UiEvent {
             Progress::Paid { paid } | Progress::PartiallyPaid { paid } => Some(format(*paid, e.currency)),
             _ => None,
         };
+        let missing = match &e.progress {
+            Progress::PartiallyPaid { paid } => e.total.checked_sub(*paid).map(|m| format(m, e.currency)),
+            _ => None,
+        };
         UiEvent::Sale {
             sale_id: e.sale_id,
             state: e.state,
-            progress: e.progress.clone(),
+            progress: Box::new(e.progress.clone()),
             late: e.late,
             total: format(e.total, e.currency),
             paid,
+            missing,
             collected: format(e.collected, e.currency),
             outcome: UiOutcome::of(e.outcome, e.currency),
             attention: e.attention,
@@ -189,14 +211,18 @@ impl UiEvent {
     }
 }
 
-/// The page's cart as the core's, prices parsed strictly (`NaN`, `1e3`, `1,5` are refused).
-fn to_cart(lines: Vec<UiCartLine>) -> std::result::Result<Cart, CartError> {
+/// The page's cart as the core's, prices read as the site writes them (`1.234,50` in ARS)
+/// and strictly (`NaN`, `1e3`, `1,500` in ARS are refused).
+fn to_cart(lines: Vec<UiCartLine>, currency: Currency) -> std::result::Result<Cart, CartError> {
     let lines = lines
         .into_iter()
         .enumerate()
         .map(|(i, l)| {
             let line = i + 1;
-            let unit_price = parse_amount(&l.unit_price).map_err(|_| CartError::PriceNotANumber { line })?;
+            let unit_price = read_typed(&l.unit_price, currency).map_err(|e| match e {
+                MoneyError::Ambiguous(_) => CartError::PriceAmbiguous { line },
+                _ => CartError::PriceNotANumber { line },
+            })?;
             let whole = l.quantity.as_i64().or_else(|| l.quantity.as_u64().map(|_| i64::MAX));
             let whole = whole.ok_or(CartError::QuantityNotWhole { line })?;
             let quantity = u32::try_from(whole).map_err(|_| {
@@ -298,16 +324,55 @@ pub fn subscribe(state: State<'_, AppState>, on_event: Channel<UiEvent>) {
 
 /// Checks a cart and prices it, without charging.
 #[tauri::command]
-pub fn quote(state: State<'_, AppState>, lines: Vec<UiCartLine>) -> Result<Quote> {
-    let c = counter(&state);
-    let currency = c.station.currency;
-    let cart = to_cart(lines)?;
-    let checked = cart.check(currency)?;
-    Ok(Quote {
-        line_totals: checked.line_totals.iter().map(|t| format(*t, currency)).collect(),
-        unit_prices: checked.lines.iter().map(|l| format(l.unit_price, currency)).collect(),
-        total: format(checked.total, currency),
-        items: checked.lines.iter().map(|l| l.quantity as u64).sum(),
+pub fn quote(state: State<'_, AppState>, lines: Vec<UiCartLine>) -> Quote {
+    price_lines(lines, counter(&state).station.currency)
+}
+
+/// Prices each line on its own (a wrong line leaves the others priced), then the whole cart.
+fn price_lines(lines: Vec<UiCartLine>, currency: Currency) -> Quote {
+    let mut quote = Quote {
+        line_totals: Vec::with_capacity(lines.len()),
+        unit_prices: Vec::with_capacity(lines.len()),
+        total: None,
+        items: 0,
+        error: None,
+    };
+    // The error as a charge would say it, numbered in the whole cart.
+    match to_cart(lines.clone(), currency).and_then(|cart| cart.check(currency)) {
+        Ok(checked) => quote.total = Some(format(checked.total, currency)),
+        Err(e) => quote.error = Some(CommandError::from(e)),
+    }
+    for line in lines {
+        match to_cart(vec![line], currency).and_then(|cart| cart.check(currency)) {
+            Ok(one) => {
+                quote
+                    .line_totals
+                    .push(one.line_totals.first().map(|t| format(*t, currency)));
+                quote
+                    .unit_prices
+                    .push(one.lines.first().map(|l| format(l.unit_price, currency)));
+                quote.items = quote
+                    .items
+                    .saturating_add(one.lines.iter().map(|l| u64::from(l.quantity)).sum());
+            }
+            Err(_) => {
+                quote.line_totals.push(None);
+                quote.unit_prices.push(None);
+            }
+        }
+    }
+    quote
+}
+
+/// Reads an amount as the cashier types it (quick-add, a product's price, a refund), to say
+/// at once what is wrong with it. Pure: it only reads the text.
+#[tauri::command]
+pub fn read_amount(state: State<'_, AppState>, text: String) -> Result<UiAmount> {
+    let currency = counter(&state).station.currency;
+    let amount = currency.check_amount(read_typed(&text, currency)?)?;
+    Ok(UiAmount {
+        amount: amount.to_string(),
+        text: format(amount, currency),
     })
 }
 
@@ -320,7 +385,7 @@ pub async fn charge(
     despite_pending: Option<bool>,
 ) -> Result<UiSale> {
     let c = counter(&state);
-    let cart = to_cart(lines)?;
+    let cart = to_cart(lines, c.station.currency)?;
     Ok(UiSale::of(
         &c.register.charge(&cart, despite_pending.unwrap_or(false)).await?,
     ))

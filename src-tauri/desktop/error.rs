@@ -41,6 +41,25 @@ impl From<CartError> for CommandError {
     }
 }
 
+impl From<crate::money::MoneyError> for CommandError {
+    fn from(e: crate::money::MoneyError) -> Self {
+        use crate::money::MoneyError;
+        let allowed = match &e {
+            MoneyError::TooManyDecimals { allowed, .. } => Some(*allowed),
+            _ => None,
+        };
+        let text = match &e {
+            MoneyError::NotAnAmount(t) | MoneyError::Ambiguous(t) => Some(t.clone()),
+            _ => None,
+        };
+        Self::with(
+            "amount",
+            e.to_string(),
+            json!({ "reason": e.reason(), "text": text, "allowed": allowed }),
+        )
+    }
+}
+
 impl From<ProductError> for CommandError {
     fn from(e: ProductError) -> Self {
         Self::with("product", e.to_string(), serde_json::to_value(&e).unwrap_or_default())

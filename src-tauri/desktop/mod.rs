@@ -92,6 +92,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         commands::app_info,
         commands::subscribe,
         commands::quote,
+        commands::read_amount,
         commands::charge,
         commands::cancel,
         commands::check_now,
@@ -229,8 +230,8 @@ pub fn run() {
         .setup(|app| {
             tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::App("index.html".into()))
                 .title("QR Cashier")
-                .inner_size(1180.0, 760.0)
-                .min_inner_size(900.0, 600.0)
+                .inner_size(1280.0, 800.0)
+                .min_inner_size(1024.0, 640.0)
                 .build()?;
             let _ = app.get_webview_window("main").map(|w| w.set_focus());
             Ok(())

@@ -12,7 +12,7 @@ use super::AppState;
 use crate::counter::{Counter, Mode};
 use crate::mercadopago::stores::Location;
 use crate::mercadopago::Client;
-use crate::money::{format, parse_amount};
+use crate::money::{format, read_typed};
 use crate::records::{self, Difference, Mismatch, RecordsError, RefundAsk};
 use crate::sale::SaleState;
 use crate::settings::{Settings, SettingsError};
@@ -552,7 +552,7 @@ pub async fn refund(
     let ask = match (extra, amount.as_deref().map(str::trim)) {
         (Some(true), _) => RefundAsk::Extra,
         (_, None | Some("")) => RefundAsk::All,
-        (_, Some(a)) => RefundAsk::Amount(parse_amount(a).map_err(|e| CommandError::new("refund", e.to_string()))?),
+        (_, Some(a)) => RefundAsk::Amount(read_typed(a, counter(&state).station.currency)?),
     };
     let c = counter(&state);
     Ok(ui_story(&records::refund(&c.register, sale_id, ask).await?))

@@ -58,6 +58,8 @@ pub enum CartError {
     PriceNotPositive { line: usize },
     #[error("line {line}: the price is not a number")]
     PriceNotANumber { line: usize },
+    #[error("line {line}: the price could be read two ways (thousands or cents)")]
+    PriceAmbiguous { line: usize },
     #[error("line {line}: {currency} prices allow {allowed} decimals")]
     TooManyDecimals {
         line: usize,

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{Journal, JournalError};
-use crate::money::{parse_amount, Currency};
+use crate::money::{read_typed, Currency, MoneyError};
 
 pub const MAX_SKU_CHARS: usize = 64;
 pub const MAX_NAME_CHARS: usize = super::cart::MAX_TITLE_CHARS;
@@ -22,8 +22,13 @@ pub enum ProductError {
     #[error("the name is empty, longer than {max} characters or has invisible characters")]
     BadName { max: usize },
     #[error("the price {price:?} is not a valid {currency} amount")]
-    BadPrice { price: String, currency: Currency },
-    #[error("the file is not CSV with the columns sku,name,price: {detail}")]
+    BadPrice {
+        price: String,
+        currency: Currency,
+        /// It could be read as thousands or as cents (`1,500` in ARS).
+        ambiguous: bool,
+    },
+    #[error("the file is not CSV with the columns sku, name and price: {detail}")]
     BadFile { detail: String },
 }
 
@@ -48,12 +53,13 @@ impl Product {
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
             return Err(ProductError::BadName { max: MAX_NAME_CHARS });
         }
-        let bad_price = || ProductError::BadPrice {
+        let bad_price = |e: MoneyError| ProductError::BadPrice {
             price: price.chars().take(32).collect(),
             currency,
+            ambiguous: matches!(e, MoneyError::Ambiguous(_)),
         };
-        let price = parse_amount(price).map_err(|_| bad_price())?;
-        let price = currency.check_amount(price).map_err(|_| bad_price())?;
+        let price = read_typed(price, currency).map_err(bad_price)?;
+        let price = currency.check_amount(price).map_err(bad_price)?;
         Ok(Product {
             id: 0,
             sku: sku.to_owned(),
@@ -92,14 +98,15 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
 }
 
 impl Journal {
-    /// Products whose SKU starts with, or whose name contains, `query` (case-insensitive).
+    /// Products whose SKU starts with, or whose name contains, `query`, whatever the case and
+    /// the accents (`cafe` finds `Café`, `PAO` finds `Pão`).
     pub fn find_products(&self, query: &str, limit: u32) -> Result<Vec<Product>, JournalError> {
-        let q = query.trim().to_lowercase().replace(['%', '_'], "");
+        let q = fold(query).replace(['%', '_'], "");
         self.with_transaction(|tx| {
             let mut stmt = tx.prepare(
                 "SELECT id, sku, name, price FROM products
-                 WHERE lower(sku) LIKE ?1 || '%' OR lower(name) LIKE '%' || ?1 || '%'
-                 ORDER BY (lower(sku) = ?1) DESC, name LIMIT ?2",
+                 WHERE fold(sku) LIKE ?1 || '%' OR fold(name) LIKE '%' || ?1 || '%'
+                 ORDER BY (fold(sku) = ?1) DESC, name LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![q, limit], read)?;
             rows.collect()
@@ -145,16 +152,27 @@ impl Journal {
         })
     }
 
-    /// Imports `sku,name,price` rows: all of them, or none when any row is wrong (each wrong
-    /// row is named). Existing SKUs are updated.
+    /// Imports product rows: all of them, or none when any row is wrong (each wrong row is
+    /// named). Existing SKUs are updated. The columns are found by their header, in English,
+    /// Spanish or Portuguese (`sku`/`código`, `name`/`nombre`/`nome`, `price`/`precio`/`preço`),
+    /// in any order, separated by `,` or `;` (as spreadsheets in comma-decimal countries save);
+    /// prices as the store's country writes them (`1.234,50` in ARS).
     pub fn import_products_csv(
         &self,
         text: &str,
         currency: Currency,
     ) -> Result<Result<usize, Vec<RowError>>, JournalError> {
+        let text = text.trim_start_matches('\u{feff}');
+        let first_line = text.lines().next().unwrap_or_default();
+        let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+            b';'
+        } else {
+            b','
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
+            .delimiter(delimiter)
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
         let file_error = |detail: String| {
@@ -163,17 +181,19 @@ impl Journal {
                 error: ProductError::BadFile { detail },
             }]))
         };
-        match reader.headers() {
-            Ok(h) if h.iter().map(str::to_lowercase).collect::<Vec<_>>() == ["sku", "name", "price"] => {}
-            Ok(h) => return file_error(format!("the first row is {:?}", h.iter().collect::<Vec<_>>())),
+        let columns = match reader.headers() {
+            Ok(h) => match columns(h) {
+                Some(c) => c,
+                None => return file_error(format!("the first row is {:?}", h.iter().collect::<Vec<_>>())),
+            },
             Err(e) => return file_error(e.to_string()),
-        }
+        };
         let mut products = Vec::new();
         let mut errors = Vec::new();
         for (i, record) in reader.records().enumerate() {
             let row = i + 2;
             match record {
-                Ok(r) => match Product::checked(&r[0], &r[1], &r[2], currency) {
+                Ok(r) => match Product::checked(&r[columns[0]], &r[columns[1]], &r[columns[2]], currency) {
                     Ok(p) => products.push(p),
                     Err(error) => errors.push(RowError { row, error }),
                 },
@@ -200,7 +220,7 @@ impl Journal {
         Ok(Ok(n))
     }
 
-    /// The catalog as `sku,name,price` CSV.
+    /// The catalog as `sku,name,price` CSV (prices with a `.`, as spreadsheets everywhere read).
     pub fn export_products_csv(&self, currency: Currency) -> Result<String, JournalError> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let _ = w.write_record(["sku", "name", "price"]);
@@ -213,6 +233,58 @@ impl Journal {
     pub fn product_count(&self) -> Result<u64, JournalError> {
         self.with_transaction(|tx| tx.query_row("SELECT count(*) FROM products", [], |r| r.get(0)))
     }
+}
+
+/// Where the SKU, name and price columns are, from the header row.
+fn columns(header: &csv::StringRecord) -> Option<[usize; 3]> {
+    const NAMES: [&[&str]; 3] = [
+        &["sku", "codigo", "code", "cod"],
+        &[
+            "name",
+            "nombre",
+            "nome",
+            "descripcion",
+            "descricao",
+            "producto",
+            "produto",
+        ],
+        &["price", "precio", "preco", "valor"],
+    ];
+    let folded: Vec<String> = header.iter().map(fold).collect();
+    let mut at = [0; 3];
+    for (slot, names) in at.iter_mut().zip(NAMES) {
+        *slot = folded.iter().position(|h| names.contains(&h.as_str()))?;
+    }
+    Some(at)
+}
+
+/// `fold(text)` in the journal's SQL, for the product search.
+pub(super) fn add_fold_function(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "fold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(fold(&ctx.get::<String>(0)?)),
+    )
+}
+
+/// Text for matching as people mean it: lowercase, without accents (`Código` → `codigo`).
+pub fn fold(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            c => c,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -257,9 +329,80 @@ mod tests {
         assert_eq!(errors[1].error, ProductError::BadSku);
         assert_eq!(j.product_count().unwrap(), 0);
         let wrong = j
-            .import_products_csv("code;name;price\n1;a;2\n", Currency::Ars)
+            .import_products_csv("id;title;cost\n1;a;2\n", Currency::Ars)
             .unwrap()
             .unwrap_err();
         assert!(matches!(wrong[0].error, ProductError::BadFile { .. }));
+    }
+
+    #[test]
+    fn a_spreadsheet_from_a_comma_decimal_country_imports() {
+        let (_d, j) = journal();
+        // Saved by a spreadsheet in Spanish: `;` between fields, comma decimals, its headers.
+        let csv = "\u{feff}Código;Nombre;Precio\n7791;Café molido;1.234,50\n7792;Yerba;850\n7793;\"Té; verde\";12,5\n";
+        assert_eq!(j.import_products_csv(csv, Currency::Ars).unwrap(), Ok(3));
+        let p = j.product_by_sku("7791").unwrap().unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.price.to_string().as_str()),
+            ("Café molido", "1234.50")
+        );
+        assert_eq!(j.product_by_sku("7793").unwrap().unwrap().price.to_string(), "12.50");
+        // In Portuguese, the columns in another order, commas between quoted prices.
+        let (_d2, j2) = journal();
+        let csv = "preço,nome,código\n\"12,90\",Pão de queijo,100\n";
+        assert_eq!(j2.import_products_csv(csv, Currency::Brl).unwrap(), Ok(1));
+        assert_eq!(j2.product_by_sku("100").unwrap().unwrap().price.to_string(), "12.90");
+    }
+
+    #[test]
+    fn the_search_ignores_case_and_accents_in_every_language() {
+        let (_d, j) = journal();
+        for (sku, name) in [
+            ("1", "Café molido"),
+            ("2", "Pão de queijo"),
+            ("3", "AÇÚCAR"),
+            ("4", "Ñoquis"),
+            ("5", "Te"),
+        ] {
+            j.save_product(&Product::checked(sku, name, "10", Currency::Ars).unwrap())
+                .unwrap();
+        }
+        let names = |q: &str| {
+            j.find_products(q, 10)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names("cafe"), ["Café molido"]);
+        assert_eq!(names("CAFÉ"), ["Café molido"]);
+        assert_eq!(names("pao"), ["Pão de queijo"]);
+        assert_eq!(names("acucar"), ["AÇÚCAR"]);
+        assert_eq!(names("noquis"), ["Ñoquis"]);
+        assert_eq!(names("QUEIJO"), ["Pão de queijo"]);
+        assert!(names("café con leche").is_empty());
+    }
+
+    #[test]
+    fn each_wrong_row_says_what_is_wrong() {
+        let (_d, j) = journal();
+        let csv = "sku;name;price\n1;Pan;1,500\n2;Leche;abc\n3;Agua\n4;;10\n";
+        let errors = j.import_products_csv(csv, Currency::Ars).unwrap().unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3, 4, 5]);
+        assert!(matches!(
+            errors[0].error,
+            ProductError::BadPrice { ambiguous: true, .. }
+        ));
+        assert!(matches!(
+            errors[1].error,
+            ProductError::BadPrice { ambiguous: false, .. }
+        ));
+        assert!(
+            matches!(errors[2].error, ProductError::BadFile { .. }),
+            "{:?}",
+            errors[2]
+        );
+        assert!(matches!(errors[3].error, ProductError::BadName { .. }));
+        assert_eq!(j.product_count().unwrap(), 0, "nothing imported");
     }
 }

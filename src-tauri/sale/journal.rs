@@ -364,6 +364,7 @@ impl Journal {
         // Every committed step is on disk before the request it announces is sent.
         conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        super::catalog::add_fold_function(&conn).map_err(err)?;
         let journal = Journal {
             conn: Mutex::new(conn),
             path: path.to_owned(),

@@ -1,6 +1,7 @@
 //! End-to-end tests in the real app window, through WebDriver, on the built-in demo.
 
 mod bench;
+mod counter;
 mod installed;
 mod money;
 #[path = "../common/qr.rs"]
@@ -15,8 +16,19 @@ async fn window_shows_the_version_from_rust_and_the_event_from_the_background_ta
     assert_eq!(app.client.title().await.unwrap(), "QR Cashier");
     let version = app.wait_text("version", |t| !t.is_empty()).await;
     assert_eq!(version, format!("v{}", env!("CARGO_PKG_VERSION")));
-    let data_dir = app.wait_text("data-dir", |t| !t.is_empty()).await;
+    // Where the data lives is for support: in Settings, under Advanced, not on the counter.
+    let data_dir = app
+        .find("data-dir")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
     assert!(data_dir.starts_with(app.home.path().to_str().unwrap()), "{data_dir}");
+    assert!(
+        !app.find("data-dir").await.is_displayed().await.unwrap(),
+        "the cashier's screen shows no paths"
+    );
     app.wait_attr("link-status", "data-state", "ok").await;
     app.screenshot("start").await;
     app.stop().await;
@@ -87,11 +99,10 @@ async fn a_cancel_and_then_an_expiry() {
     app.click("cancel").await;
     app.wait_attr("pay-screen", "data-state", "cancelled").await;
     assert_eq!(app.find("sale-status").await.text().await.unwrap(), "Sale cancelled");
-    // The cart is still there after a cancel: charge it again and let it expire.
-    app.click("new-sale").await;
-    app.wait_text("line-title-1", |t| t == "Yerba mate 1 kg").await;
-    app.click("charge").await;
+    // Charge again keeps the cart: charge it again and let it expire.
+    app.click("charge-again").await;
     app.wait_attr("pay-screen", "data-state", "waiting").await;
+    app.wait_text("pay-total", |t| t == "$ 3.500,00").await;
     app.click("phone-expire").await;
     app.wait_attr("pay-screen", "data-state", "expired").await;
     app.stop().await;
@@ -150,9 +161,14 @@ async fn a_chilean_sale_has_integer_amounts() {
     app.type_into("scan", &format!("7790387000011{ENTER}")).await;
     app.wait_text("cart-total", |t| t == "$ 3.990").await;
     app.type_into("quick-title", "Bolsa").await;
-    app.type_into("quick-price", &format!("99.5{ENTER}")).await;
-    app.wait_text("cart-error", |t| t.contains("CLP prices allow 0 decimals"))
+    app.type_into("quick-price", &format!("99,5{ENTER}")).await;
+    app.wait_text("quick-error", |t| t == "This amount allows 0 decimals.")
         .await;
+    // In Chile a dot groups thousands: 1.990 is one thousand nine hundred ninety pesos.
+    let price = app.find("quick-price").await;
+    price.clear().await.unwrap();
+    price.send_keys(&format!("1.990{ENTER}")).await.unwrap();
+    app.wait_text("cart-total", |t| t == "$ 5.980").await;
     app.click("remove-2").await;
     app.wait_text("cart-total", |t| t == "$ 3.990").await;
     app.click("charge").await;
@@ -188,20 +204,28 @@ async fn a_validation_error_keeps_the_cart_and_titles_stay_text() {
     app.wait_text("line-title-1", |t| t == "Yerba mate 1 kg").await;
     app.type_into("quick-title", "<b>bold</b><script>document.title='x'</script>")
         .await;
-    app.type_into("quick-price", &format!("abc{ENTER}")).await;
-    app.wait_text("cart-error", |t| t == "The price of line 2 is not a number.")
-        .await;
-    assert_eq!(
-        app.find("line-title-2").await.text().await.unwrap(),
-        "<b>bold</b><script>document.title='x'</script>"
-    );
+    // A price that is not an amount is said as it is typed, and nothing is added.
+    app.type_into("quick-price", "abc").await;
+    app.wait_text("quick-error", |t| t == "“abc” is not an amount.").await;
+    app.type_into("quick-price", ENTER).await;
+    app.wait_attr("quick-price", "aria-invalid", "true").await;
+    assert_eq!(app.find("cart-total").await.text().await.unwrap(), "$ 3.500,00");
+    assert!(app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=line-2]"))
+        .await
+        .unwrap()
+        .is_empty());
+    // Fixed, the line goes in with its title as text.
+    let price = app.find("quick-price").await;
+    price.clear().await.unwrap();
+    price.send_keys(&format!("10{ENTER}")).await.unwrap();
+    app.wait_text("line-title-2", |t| {
+        t == "<b>bold</b><script>document.title='x'</script>"
+    })
+    .await;
     assert_eq!(app.client.title().await.unwrap(), "QR Cashier");
-    assert!(
-        !app.find("charge").await.is_enabled().await.unwrap(),
-        "no charge with a bad line"
-    );
-    app.click("remove-2").await;
-    app.wait_text("cart-total", |t| t == "$ 3.500,00").await;
+    app.wait_text("cart-total", |t| t == "$ 3.510,00").await;
     assert!(app.find("charge").await.is_enabled().await.unwrap());
     app.stop().await;
 }
@@ -240,17 +264,7 @@ async fn a_product_added_in_the_catalog_can_be_scanned() {
 async fn the_customer_display_follows_the_sale() {
     let app = App::start().await;
     app.english().await;
-    let main = app.client.window().await.unwrap();
-    app.click("customer-display").await;
-    let mut handles = Vec::new();
-    for _ in 0..100 {
-        handles = app.client.windows().await.unwrap();
-        if handles.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let customer = handles.into_iter().find(|h| *h != main).expect("a second window");
+    let (main, customer) = app.open_customer_display().await;
     app.charge_the_demo_yerba().await;
     app.client.switch_to_window(customer.clone()).await.unwrap();
     app.wait_text("customer-store", |t| t == "Almacén Demo").await;
@@ -382,7 +396,8 @@ async fn a_store_owner_sets_up(app: &App, mp: &MercadoPago, site: &str) -> u64 {
     app.english().await;
     app.open_settings().await;
     app.wait_text("account-status", |t| t.contains("No account")).await;
-    // Point the app at this Mercado Pago.
+    // Point the app at this Mercado Pago (a developer's option, under Advanced).
+    app.click("advanced-open").await;
     let url = app.find("api-url").await;
     url.clear().await.unwrap();
     url.send_keys(&mp.base_url).await.unwrap();
@@ -571,7 +586,7 @@ async fn a_store_on_the_orders_api_sets_up_sells_cancels_refunds_and_reconciles(
     .await;
     app.find("refund-amount").await.clear().await.unwrap();
     app.click("refund").await;
-    app.wait_text("refund-question", |t| t == "Refund All of sale #2?")
+    app.wait_text("refund-question", |t| t == "Refund all of sale #2 ($ 2.500,00)?")
         .await;
     app.click("refund-yes").await;
     app.wait_text("history-message", |t| t == "Refunded: $ 2.500,00").await;

@@ -194,8 +194,20 @@ impl App {
         panic!("{testid}[{attr}] never became {want:?}; last: {last:?}");
     }
 
+    /// Brings an element to the middle of its scrolling box (a long dialog), as a person
+    /// scrolls to what they are about to use.
+    async fn scroll_to(&self, el: &fantoccini::elements::Element) {
+        let arg = serde_json::to_value(el).unwrap();
+        let _ = self
+            .client
+            .execute("arguments[0].scrollIntoView({ block: 'center' });", vec![arg])
+            .await;
+    }
+
     pub async fn click(&self, testid: &str) {
-        if let Err(e) = self.find(testid).await.click().await {
+        let el = self.find(testid).await;
+        self.scroll_to(&el).await;
+        if let Err(e) = el.click().await {
             self.screenshot(&format!("failed-click-{testid}")).await;
             panic!("click {testid}: {e:?}");
         }
@@ -203,10 +215,30 @@ impl App {
 
     pub async fn type_into(&self, testid: &str, text: &str) {
         let el = self.find(testid).await;
+        self.scroll_to(&el).await;
         el.click().await.unwrap_or_else(|e| panic!("focus {testid}: {e}"));
         el.send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("type into {testid}: {e}"));
+    }
+
+    /// Sends keys to whatever has the focus, as a cashier's keyboard does.
+    pub async fn keys(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("keys {keys:?}: {e}"));
+    }
+
+    /// Runs `script` in the page and returns its value.
+    pub async fn js(&self, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("{script}: {e}"))
     }
 
     pub async fn choose_language(&self, lang: &str) {
@@ -220,6 +252,20 @@ impl App {
         self.wait_text("cart-total", |t| t == "$ 3.500,00").await;
         self.click("charge").await;
         self.wait_attr("pay-screen", "data-state", "waiting").await;
+    }
+
+    /// Opens the customer display from the counter; returns the (counter, customer) windows.
+    pub async fn open_customer_display(&self) -> (fantoccini::wd::WindowHandle, fantoccini::wd::WindowHandle) {
+        let main = self.client.window().await.unwrap();
+        self.click("customer-display").await;
+        for _ in 0..100 {
+            let handles = self.client.windows().await.unwrap();
+            if let Some(customer) = handles.into_iter().find(|h| *h != main) {
+                return (main, customer);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the customer display did not open");
     }
 
     /// Opens the settings and waits until its panels stopped moving (the account is known).

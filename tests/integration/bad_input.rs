@@ -71,14 +71,20 @@ bad_cart! {
     price_nan: "MLA", one("Pan", "NaN", 1), "cart", Some("price_not_a_number");
     price_infinity: "MLA", one("Pan", "inf", 1), "cart", Some("price_not_a_number");
     price_exponent: "MLA", one("Pan", "1e3", 1), "cart", Some("price_not_a_number");
-    price_decimal_comma: "MLA", one("Pan", "1,50", 1), "cart", Some("price_not_a_number");
+    price_thousands_or_cents: "MLA", one("Pan", "1,500", 1), "cart", Some("price_ambiguous");
+    price_thousands_or_cents_mxn: "MLM", one("Pan", "1.500", 1), "cart", Some("price_ambiguous");
+    price_two_decimal_commas: "MLA", one("Pan", "1,5,0", 1), "cart", Some("price_not_a_number");
+    price_trailing_mark: "MLB", one("Pão", "12,", 1), "cart", Some("price_not_a_number");
     price_empty: "MLA", one("Pan", "", 1), "cart", Some("price_not_a_number");
     price_blank: "MLA", one("Pan", "   ", 1), "cart", Some("price_not_a_number");
     price_words: "MLA", one("Pan", "ten pesos", 1), "cart", Some("price_not_a_number");
     price_two_points: "MLA", one("Pan", "1.2.3", 1), "cart", Some("price_not_a_number");
     price_beyond_decimal_range: "MLA", one("Pan", "79228162514264337593543950336", 1), "cart", Some("price_not_a_number");
-    price_three_decimals_ars: "MLA", one("Pan", "10.001", 1), "cart", Some("too_many_decimals");
-    price_three_decimals_brl: "MLB", one("Pão", "2.999", 1), "cart", Some("too_many_decimals");
+    // Three digits after a mark that cannot be a thousands mark there: decimals, too many.
+    price_three_decimals_ars: "MLA", one("Pan", "1234.567", 1), "cart", Some("too_many_decimals");
+    price_three_decimals_brl: "MLB", one("Pão", "2999,999", 1), "cart", Some("too_many_decimals");
+    // `10.001` is ten thousand and one in Argentina, as it is written there.
+    price_thousands_mark_ars_is_read_as_such_but_too_large: "MLA", one("Pan", "100.000.001", 1), "cart", Some("total_too_large");
     price_decimals_clp: "MLC", one("Pan", "990.5", 1), "cart", Some("too_many_decimals");
     price_decimals_cop: "MCO", one("Pan", "1500.25", 1), "cart", Some("too_many_decimals");
     price_huge: "MLA", one("Pan", "999999999999999999", 1), "cart", Some("total_too_large");
@@ -377,10 +383,78 @@ fn refund_of_a_sale_that_is_not_paid() {
         (Some("refund"), Some("not_refundable")),
         "{e}"
     );
-    let e = shell
-        .invoke("refund", json!({ "saleId": sale["id"], "amount": "abc" }))
-        .unwrap_err();
-    assert_eq!(e["kind"], "refund", "{e}");
+    for (typed, reason) in [("abc", "not_an_amount"), ("1,500", "ambiguous")] {
+        let e = shell
+            .invoke("refund", json!({ "saleId": sale["id"], "amount": typed }))
+            .unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["reason"].as_str(), e["text"].as_str()),
+            (Some("amount"), Some(reason), Some(typed)),
+            "{e}"
+        );
+    }
+}
+
+/// What the cashier types in an amount field, read as the country writes amounts, and what
+/// cannot be read refused by its reason.
+#[test]
+fn typed_amounts_are_read_or_refused_by_the_country() {
+    for (site, typed, amount, text) in [
+        ("MLA", "1.234,50", "1234.50", "$ 1.234,50"),
+        ("MLA", "1234,5", "1234.50", "$ 1.234,50"),
+        ("MLA", "1234.50", "1234.50", "$ 1.234,50"),
+        ("MLB", "R$ 12,90", "12.90", "R$ 12,90"),
+        ("MLM", "1,234.50", "1234.50", "$1,234.50"),
+        ("MLC", "12.990", "12990", "$ 12.990"),
+    ] {
+        let shell = Shell::demo(site);
+        let a = shell.invoke("read_amount", json!({ "text": typed })).unwrap();
+        assert_eq!(
+            (a["amount"].as_str(), a["text"].as_str()),
+            (Some(amount), Some(text)),
+            "{site} {typed}"
+        );
+    }
+    for (site, typed, reason) in [
+        ("MLA", "1,500", "ambiguous"),
+        ("MLA", "", "not_an_amount"),
+        ("MLA", "diez", "not_an_amount"),
+        ("MLA", "0", "not_positive"),
+        ("MLA", "1234,567", "too_many_decimals"),
+        ("MLC", "990,5", "too_many_decimals"),
+    ] {
+        let shell = Shell::demo(site);
+        let e = shell.invoke("read_amount", json!({ "text": typed })).unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["reason"].as_str()),
+            (Some("amount"), Some(reason)),
+            "{site} {typed}: {e}"
+        );
+    }
+}
+
+/// One wrong line leaves every other line priced; the total waits for the cart to be right.
+#[test]
+fn a_wrong_line_keeps_the_others_priced() {
+    let shell = Shell::demo("MLA");
+    let q = shell
+        .invoke(
+            "quote",
+            json!({ "lines": [line("Pan", "1.200,50", 1), line("Leche", "1,500", 1), line("Yerba", "3500", 2)] }),
+        )
+        .unwrap();
+    assert_eq!(q["lineTotals"], json!(["$ 1.200,50", null, "$ 7.000,00"]));
+    assert_eq!(q["total"], Value::Null);
+    assert_eq!(
+        (
+            q["error"]["kind"].as_str(),
+            q["error"]["reason"].as_str(),
+            q["error"]["line"].as_u64()
+        ),
+        (Some("cart"), Some("price_ambiguous"), Some(2)),
+        "{q}"
+    );
+    assert_eq!(q["items"], 3, "the priced lines' items");
 }
 
 #[test]

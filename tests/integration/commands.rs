@@ -186,7 +186,27 @@ fn the_catalog_is_edited_imported_and_exported() {
     let e = shell
         .invoke("save_product", json!({ "sku": "1", "name": "x", "price": "NaN" }))
         .unwrap_err();
-    assert_eq!(e["reason"], "bad_price");
+    assert_eq!(
+        (e["reason"].as_str(), e["ambiguous"].as_bool()),
+        (Some("bad_price"), Some(false))
+    );
+    let e = shell
+        .invoke("save_product", json!({ "sku": "1", "name": "x", "price": "1,500" }))
+        .unwrap_err();
+    assert_eq!(
+        (e["reason"].as_str(), e["ambiguous"].as_bool()),
+        (Some("bad_price"), Some(true))
+    );
+    let comma = shell
+        .invoke(
+            "save_product",
+            json!({ "sku": "2", "name": "Vino", "price": "1.234,50" }),
+        )
+        .unwrap();
+    assert_eq!(
+        (comma["price"].as_str(), comma["priceText"].as_str()),
+        (Some("1234.50"), Some("$ 1.234,50"))
+    );
     let before = shell
         .invoke("list_products", json!({}))
         .unwrap()
@@ -291,7 +311,11 @@ fn an_absurd_price_times_a_quantity_is_refused_in_words() {
         json!([line("Caro", "79228162514264337593543950335", 1), line("Pan", "1", 1)]),
     ] {
         for cmd in ["quote", "charge"] {
-            let e = shell.invoke(cmd, json!({ "lines": lines })).unwrap_err();
+            // A quote answers with what a charge would refuse.
+            let e = match cmd {
+                "quote" => shell.invoke(cmd, json!({ "lines": lines })).unwrap()["error"].clone(),
+                _ => shell.invoke(cmd, json!({ "lines": lines })).unwrap_err(),
+            };
             assert_eq!(
                 (e["kind"].as_str(), e["reason"].as_str()),
                 (Some("cart"), Some("total_too_large")),
