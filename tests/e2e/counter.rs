@@ -255,6 +255,19 @@ async fn the_counter_fits_every_store_screen() {
             header.as_f64().unwrap() < 80.0,
             "at {w}×{h} the header wraps: {header} px"
         );
+        // Touch targets: 44 px or more, in the header, the quantities and the remove buttons.
+        let small = app
+            .js(
+                "return [...document.querySelectorAll('header.bar button, header.bar select, \
+                   [data-testid^=qty-], [data-testid^=remove-], #charge, #clear, #qty')] \
+                   .filter((e) => e.offsetParent !== null) \
+                   .map((e) => [e.dataset.testid || e.id, e.getBoundingClientRect()]) \
+                   .filter(([, r]) => r.width < 44 || r.height < 44) \
+                   .map(([id, r]) => `${id} ${r.width}x${r.height}`);",
+                vec![],
+            )
+            .await;
+        assert_eq!(small, serde_json::json!([]), "at {w}×{h}, touch targets under 44 px");
         app.screenshot(&format!("counter-{w}x{h}")).await;
         app.click("charge").await;
         app.wait_attr("pay-screen", "data-state", "waiting").await;
