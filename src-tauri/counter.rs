@@ -207,7 +207,7 @@ impl Counter {
     /// Demo mode: a sandbox on loopback with a demo store, POS and products; its own journal.
     pub async fn start_demo(paths: &AppPaths, settings: &Settings) -> Result<Counter, StartError> {
         let site: Site = settings.demo_site.parse().unwrap_or(Site::Argentina);
-        let sandbox = Sandbox::start(0, site.id())
+        let sandbox = Sandbox::start_with(0, site.id(), crate::sandbox::Options::demo())
             .await
             .map_err(|e| StartError::Io(e.to_string()))?;
         let client = Client::new(Config::new(

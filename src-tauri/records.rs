@@ -405,7 +405,7 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
             c.rescale(outcome.extra()).to_string(),
             join(&sale.merchant_order_ids),
             join(&sale.payment_ids),
-            items,
+            crate::sale::catalog::spreadsheet_text(&items).into_owned(),
         ]);
     }
     Ok(String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default())

@@ -52,6 +52,8 @@ async function start() {
   I18N.pick(localStorage.getItem("language") || info.language, info.site);
   I18N.apply(document);
   $("store").textContent = info.storeName;
+  // The demo says so to the customer too: its QR pays nothing.
+  $("demo-mark").hidden = info.mode !== "demo";
   try {
     qr = await invoke("register_qr");
     $("qr").src = qr;

@@ -5,7 +5,7 @@ import { pluralKey } from "./lib/plural.js";
 const DICTIONARIES = {
   es: {
     "lang.name": "Español",
-    "demo.badge": "Demo – sin dinero real",
+    "demo.badge": "DEMO – sin dinero real",
     "link.connected": "Conectado",
     "link.waiting": "Conectando…",
     "scan.placeholder": "Escaneá o escribí un producto (F2)",
@@ -70,7 +70,7 @@ const DICTIONARIES = {
     "err.busy": "Hay una venta esperando en esta caja: terminala o cancelala primero.",
     "err.token_refused": "Mercado Pago rechazó el token de acceso. Revisalo en Configuración.",
     "err.pos_missing": "La caja configurada no existe en Mercado Pago.",
-    "err.refused": "Mercado Pago lo rechazó: {message}",
+    "err.refused": "Mercado Pago lo rechazó (código {mpError}).",
     "err.connection": "No hay conexión con Mercado Pago. Probá de nuevo.",
     "err.unexpected_answer": "Mercado Pago respondió algo inesperado. Probá de nuevo.",
     "err.journal": "No se puede guardar la venta: {message}",
@@ -241,8 +241,8 @@ const DICTIONARIES = {
     "err.mp.point_of_sale_not_found": "Mercado Pago no encuentra la caja de esta registradora: configurala de nuevo en Configuración.",
     "err.mp.unsupported_site": "La API de Órdenes no atiende QR en el país de esta cuenta: elegí «QR clásico» en Configuración.",
     "err.mp.pos_busy": "La caja ya tiene otra orden esperando (hecha por otro programa): cancelala en Mercado Pago o esperá que venza.",
-    "err.mp.invalid_items": "Mercado Pago rechazó los productos de la venta: {message}",
-    "err.mp.property_value": "Mercado Pago rechazó un importe o dato de la orden: {message}",
+    "err.mp.invalid_items": "Mercado Pago rechazó los productos de la venta (invalid_items).",
+    "err.mp.property_value": "Mercado Pago rechazó un importe o dato de la orden (property_value).",
     "btn.charge_again": "Cobrar de nuevo (F12)",
     "pay.esc_again": "Esc otra vez para cancelar el cobro",
     "tray.title": "Próxima venta",
@@ -273,10 +273,17 @@ const DICTIONARIES = {
     "settings.data_dir": "Datos:",
     "settings.sandbox": "Sandbox de la demo:",
     "customer.rejected": "Pago rechazado: probá de nuevo",
+    "settings.address_in_use": "El token de acceso va a {address}",
+    "settings.address_question": "El token de acceso de la cuenta se enviará a {to}. ¿Usar esta dirección? (se comprueba el token allí antes de guardarla)",
+    "settings.address_yes": "Usar esta dirección",
+    "err.bad_base_url.not_https": "La dirección de la API debe ser https:// (http solo para esta PC: 127.0.0.1 o localhost): el token viajaría sin cifrar.",
+    "err.address_other_account": "Esa dirección conoce el token como otra cuenta: no se cambió.",
+    "err.confirm_address": "Confirmá la nueva dirección de la API.",
+    "demo.customer": "DEMO – esto no es un cobro real",
   },
   pt: {
     "lang.name": "Português",
-    "demo.badge": "Demo – sem dinheiro real",
+    "demo.badge": "DEMO – sem dinheiro real",
     "link.connected": "Conectado",
     "link.waiting": "Conectando…",
     "scan.placeholder": "Escaneie ou digite um produto (F2)",
@@ -341,7 +348,7 @@ const DICTIONARIES = {
     "err.busy": "Há uma venda aguardando neste caixa: termine ou cancele primeiro.",
     "err.token_refused": "O Mercado Pago recusou o token de acesso. Confira nas Configurações.",
     "err.pos_missing": "O caixa configurado não existe no Mercado Pago.",
-    "err.refused": "O Mercado Pago recusou: {message}",
+    "err.refused": "O Mercado Pago recusou (código {mpError}).",
     "err.connection": "Sem conexão com o Mercado Pago. Tente de novo.",
     "err.unexpected_answer": "O Mercado Pago respondeu algo inesperado. Tente de novo.",
     "err.journal": "Não foi possível salvar a venda: {message}",
@@ -512,8 +519,8 @@ const DICTIONARIES = {
     "err.mp.point_of_sale_not_found": "O Mercado Pago não encontra o caixa desta registradora: configure-o de novo em Configurações.",
     "err.mp.unsupported_site": "A API de Orders não atende QR no país desta conta: escolha «QR clássico» em Configurações.",
     "err.mp.pos_busy": "O caixa já tem outro pedido aguardando (feito por outro programa): cancele-o no Mercado Pago ou espere vencer.",
-    "err.mp.invalid_items": "O Mercado Pago recusou os produtos da venda: {message}",
-    "err.mp.property_value": "O Mercado Pago recusou um valor ou dado do pedido: {message}",
+    "err.mp.invalid_items": "O Mercado Pago recusou os produtos da venda (invalid_items).",
+    "err.mp.property_value": "O Mercado Pago recusou um valor ou dado do pedido (property_value).",
     "btn.charge_again": "Cobrar novamente (F12)",
     "pay.esc_again": "Esc de novo para cancelar a cobrança",
     "tray.title": "Próxima venda",
@@ -544,10 +551,17 @@ const DICTIONARIES = {
     "settings.data_dir": "Dados:",
     "settings.sandbox": "Sandbox da demo:",
     "customer.rejected": "Pagamento recusado: tente de novo",
+    "settings.address_in_use": "O token de acesso vai para {address}",
+    "settings.address_question": "O token de acesso da conta será enviado para {to}. Usar este endereço? (o token é verificado lá antes de salvar)",
+    "settings.address_yes": "Usar este endereço",
+    "err.bad_base_url.not_https": "O endereço da API deve ser https:// (http só para este PC: 127.0.0.1 ou localhost): o token viajaria sem criptografia.",
+    "err.address_other_account": "Esse endereço conhece o token como outra conta: nada foi alterado.",
+    "err.confirm_address": "Confirme o novo endereço da API.",
+    "demo.customer": "DEMO – isto não é uma cobrança real",
   },
   en: {
     "lang.name": "English",
-    "demo.badge": "Demo – no real money",
+    "demo.badge": "DEMO – no real money",
     "link.connected": "Connected",
     "link.waiting": "Connecting…",
     "scan.placeholder": "Scan or type a product (F2)",
@@ -612,7 +626,7 @@ const DICTIONARIES = {
     "err.busy": "A sale is waiting on this register: finish or cancel it first.",
     "err.token_refused": "Mercado Pago refused the access token. Check it in Settings.",
     "err.pos_missing": "The register's POS does not exist at Mercado Pago.",
-    "err.refused": "Mercado Pago refused it: {message}",
+    "err.refused": "Mercado Pago refused it (code {mpError}).",
     "err.connection": "Mercado Pago cannot be reached. Try again.",
     "err.unexpected_answer": "Mercado Pago answered something unexpected. Try again.",
     "err.journal": "The sale cannot be saved: {message}",
@@ -783,8 +797,8 @@ const DICTIONARIES = {
     "err.mp.point_of_sale_not_found": "Mercado Pago cannot find this register's POS: set it up again in Settings.",
     "err.mp.unsupported_site": "The Orders API does not serve QR in this account's country: choose “Classic QR” in Settings.",
     "err.mp.pos_busy": "The POS already holds another order waiting (made by another program): cancel it at Mercado Pago or let it expire.",
-    "err.mp.invalid_items": "Mercado Pago refused the sale's items: {message}",
-    "err.mp.property_value": "Mercado Pago refused an amount or field of the order: {message}",
+    "err.mp.invalid_items": "Mercado Pago refused the sale's items (invalid_items).",
+    "err.mp.property_value": "Mercado Pago refused an amount or field of the order (property_value).",
     "btn.charge_again": "Charge again (F12)",
     "pay.esc_again": "Esc again to cancel the charge",
     "tray.title": "Next sale",
@@ -815,6 +829,13 @@ const DICTIONARIES = {
     "settings.data_dir": "Data:",
     "settings.sandbox": "Demo sandbox:",
     "customer.rejected": "Payment rejected – try again",
+    "settings.address_in_use": "The access token goes to {address}",
+    "settings.address_question": "The account's access token will be sent to {to}. Use this address? (the token is checked there before it is saved)",
+    "settings.address_yes": "Use this address",
+    "err.bad_base_url.not_https": "The API address must be https:// (http only for this PC: 127.0.0.1 or localhost): the token would travel unencrypted.",
+    "err.address_other_account": "That address knows the token as another account: nothing changed.",
+    "err.confirm_address": "Confirm the new API address.",
+    "demo.customer": "DEMO – this is not a real charge",
   },
 };
 
@@ -850,6 +871,7 @@ const NEUTRAL_ES = {
   "err.product.bad_price_ambiguous": "El precio {price} puede leerse como miles o como centavos: escríbelo sin el separador de miles.",
   "demo.products": "Productos de la demo (toca uno o escanea su código):",
   "customer.rejected": "Pago rechazado: prueba de nuevo",
+  "err.confirm_address": "Confirma la nueva dirección de la API.",
 };
 
 const I18N = {
@@ -886,7 +908,8 @@ const I18N = {
     if (!e || typeof e !== "object") return this.t("err.other", { message: String(e) });
     const mp = e.kind === "refused" && e.mpError ? `err.mp.${e.mpError}` : null;
     if (mp && DICTIONARIES[this.lang][mp] !== undefined) return this.t(mp, e);
-    const base = ["cart", "product", "setup", "refund", "amount"].includes(e.kind) ? `err.${e.kind}.${e.reason}` : `err.${e.kind}`;
+    const reasoned = ["cart", "product", "setup", "refund", "amount"].includes(e.kind) || (e.reason && this.has(`err.${e.kind}.${e.reason}`));
+    const base = reasoned ? `err.${e.kind}.${e.reason}` : `err.${e.kind}`;
     const key = e.ambiguous && this.has(`${base}_ambiguous`) ? `${base}_ambiguous` : base;
     const known = DICTIONARIES[this.lang][key] !== undefined;
     return known ? this.t(key, e) : this.t("err.other", { message: e.message });

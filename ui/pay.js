@@ -76,11 +76,12 @@ function progressText() {
   }
 }
 
-/** Mercado Pago's refusal in the cashier's words, for the codes a counter meets. */
+/** Mercado Pago's refusal in the cashier's words, for the codes a counter meets; others by
+ * their code (Mercado Pago's message is not shown: it may carry a payer's data). */
 function mpWords(code, message) {
+  if (!code) return message;
   const key = `err.mp.${code}`;
-  const said = t(key, { message });
-  return code && said !== key ? said : message;
+  return I18N.has(key) ? t(key) : t("err.refused", { mpError: code });
 }
 
 /** The line under the status on a sale that ended with money beyond its total. */

@@ -28,6 +28,7 @@ const settingsDialog = {
     $("account-status").textContent = a
       ? t("settings.account_line", { nickname: a.nickname || a.userId, site: a.siteId, currency: "", kind: t(status.testToken ? "settings.kind_test" : "settings.kind_prod") }).replace(" ·  · ", " · ")
       : status.keyringError ? noticeText(status.keyringError) : t("settings.no_account");
+    $("account-address").textContent = a ? t("settings.address_in_use", { address: status.apiAddress }) : "";
     $("setup-panel").hidden = !a;
     $("switch-live").disabled = !a || !status.posExternalId;
     $("switch-demo").hidden = status.mode !== "live";
@@ -131,9 +132,11 @@ const settingsDialog = {
       say("setup-message", I18N.error(err), true);
     }
   },
-  async saveOptions(e) {
-    e.preventDefault();
+  async saveOptions(e, confirmAddress) {
+    if (e) e.preventDefault();
+    $("address-confirm").hidden = true;
     const change = {
+      confirmAddress: !!confirmAddress,
       apiBaseUrl: $("api-url").value,
       orderTtlSecs: Number($("ttl").value),
       notificationsEnabled: $("ipn-on").checked,
@@ -145,7 +148,16 @@ const settingsDialog = {
     try {
       await invoke("save_settings", { change });
       say("options-message", t("settings.options_saved"));
+      await this.refresh();
     } catch (err) {
+      if (err && err.kind === "confirm_address") {
+        // The account's token would go to a new address: the store owner says yes first.
+        say("options-message", "");
+        $("address-question").textContent = t("settings.address_question", { to: err.to });
+        $("address-confirm").hidden = false;
+        $("address-no").focus();
+        return;
+      }
       say("options-message", I18N.error(err), true);
     }
   },
@@ -179,6 +191,8 @@ export function wireSettings() {
   $("switch-live").addEventListener("click", () => settingsDialog.switchTo("live"));
   $("switch-demo").addEventListener("click", () => settingsDialog.switchTo("demo"));
   $("options-form").addEventListener("submit", (e) => settingsDialog.saveOptions(e));
+  $("address-yes").addEventListener("click", () => settingsDialog.saveOptions(null, true));
+  $("address-no").addEventListener("click", () => { $("address-confirm").hidden = true; });
   $("webhook-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const secret = $("webhook-secret").value;

@@ -66,6 +66,8 @@ impl From<RecordsError> for CommandError {
 #[serde(rename_all = "camelCase")]
 pub struct AccountStatus {
     pub mode: Mode,
+    /// Where the account's token goes (the API address in the settings).
+    pub api_address: String,
     /// The account the saved token belongs to, as last checked.
     pub account: Option<crate::settings::AccountSettings>,
     pub test_token: Option<bool>,
@@ -104,6 +106,7 @@ pub async fn account_status(state: State<'_, AppState>) -> Result<AccountStatus>
     let c = counter(&state);
     let public = settings.notifications.public_url.clone();
     Ok(AccountStatus {
+        api_address: settings.api_base_url.clone(),
         api: c.station.api,
         api_choice: settings.api,
         webhook_url: public
@@ -238,6 +241,9 @@ pub struct SettingsChange {
     /// The address Mercado Pago reaches the listener at (an https address), or empty.
     #[serde(default)]
     pub notifications_public_url: Option<String>,
+    /// The store owner confirmed a new API address (the account's token will go there).
+    #[serde(default)]
+    pub confirm_address: bool,
 }
 
 /// Checks and saves the settings; they apply at the next start or mode switch.
@@ -247,11 +253,20 @@ pub async fn save_settings(state: State<'_, AppState>, change: SettingsChange) -
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
         .ok_or_else(|| {
-            CommandError::new(
+            CommandError::with(
                 "bad_base_url",
                 format!("{:?} is not an http(s) address", change.api_base_url),
+                serde_json::json!({ "reason": "not_an_address" }),
             )
         })?;
+    if !crate::mercadopago::token_may_go_to(&url) {
+        return Err(CommandError::with(
+            "bad_base_url",
+            format!("{url} is not https: the access token would travel in clear"),
+            serde_json::json!({ "reason": "not_https" }),
+        ));
+    }
+    let address = url.as_str().trim_end_matches('/').to_owned();
     if !Settings::ORDER_TTL_SECS.contains(&change.order_ttl_secs) {
         return Err(CommandError::new(
             "settings",
@@ -283,6 +298,7 @@ pub async fn save_settings(state: State<'_, AppState>, change: SettingsChange) -
                 .ok_or_else(|| CommandError::new("settings", format!("{a:?} is not auto, orders or legacy")))?,
         ),
     };
+    check_new_address(&state, &address, change.confirm_address).await?;
     Ok(state.update_settings(|s| {
         if let Some(api) = api {
             s.api = api;
@@ -290,12 +306,44 @@ pub async fn save_settings(state: State<'_, AppState>, change: SettingsChange) -
         if let Some(public) = public_url {
             s.notifications.public_url = public;
         }
-        s.api_base_url = url.as_str().trim_end_matches('/').to_owned();
+        s.api_base_url = address;
         s.order_ttl_secs = change.order_ttl_secs;
         s.notifications.enabled = change.notifications_enabled;
         s.notifications.bind = change.notifications_bind;
         s.language = language;
     })?)
+}
+
+/// A new API address, with an account's token saved: the store owner confirms it, and the
+/// address must know the token as the same account (checked with `GET /users/me` there)
+/// before any sale is sent to it. Without an account the token is checked when it is saved.
+async fn check_new_address(state: &State<'_, AppState>, address: &str, confirmed: bool) -> Result<()> {
+    let settings = state.settings();
+    let Some(account) = settings.account.filter(|_| settings.api_base_url != address) else {
+        return Ok(());
+    };
+    if !confirmed {
+        return Err(CommandError::with(
+            "confirm_address",
+            format!("the account's token will be sent to {address}: confirm the new address"),
+            serde_json::json!({ "from": settings.api_base_url, "to": address }),
+        ));
+    }
+    let vault = state.vault.clone();
+    let token = tauri::async_runtime::spawn_blocking(move || vault.load())
+        .await
+        .map_err(|e| CommandError::new("vault", e.to_string()))??;
+    let Some(token) = token else { return Ok(()) };
+    let there = setup::check_token(address, &token).await?;
+    if there.user_id != account.user_id {
+        return Err(CommandError::with(
+            "address_other_account",
+            format!("{address} knows this token as another account ({})", there.user_id),
+            serde_json::json!({ "to": address }),
+        ));
+    }
+    tracing::info!(address, "API address changed; the token was accepted there");
+    Ok(())
 }
 
 /// A client for the saved account (set-up happens before the register runs on it).

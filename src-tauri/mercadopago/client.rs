@@ -57,6 +57,18 @@ pub struct Client {
     retry: RetryPolicy,
 }
 
+/// Whether an API address may receive the access token: `https`, or plain `http` only to a
+/// loopback address (`127.0.0.0/8`, `::1`, `localhost`), which never leaves the PC.
+pub fn token_may_go_to(url: &url::Url) -> bool {
+    match (url.scheme(), url.host()) {
+        ("https", Some(_)) => true,
+        ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+        ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+        ("http", Some(url::Host::Domain(d))) => d.eq_ignore_ascii_case("localhost"),
+        _ => false,
+    }
+}
+
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
@@ -135,18 +147,25 @@ impl Answer {
                 detail: "empty body".into(),
             });
         }
-        serde_json::from_str(&self.text).map_err(|e| ApiError::UnexpectedBody {
-            status: self.status,
-            detail: format!("{e}; body starts {}", snippet(&self.text)),
+        serde_json::from_str(&self.text).map_err(|e| {
+            // The body (and serde's words, which quote it) only in the debug log: it may hold
+            // a payer's data.
+            tracing::debug!(status = self.status, error = %e, body = %snippet(&self.text), "an answer not in the contract's shape");
+            ApiError::UnexpectedBody {
+                status: self.status,
+                detail: format!("{:?} at line {} column {}", e.classify(), e.line(), e.column()),
+            }
         })
     }
 }
 
 impl Client {
     pub fn new(config: Config) -> Result<Self, ApiError> {
+        // The token goes in every request's header: only over https, or to this PC itself (the
+        // demo's sandbox, the tests), whatever the settings file says.
         let base = url::Url::parse(config.base_url.trim())
             .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .filter(token_may_go_to)
             .ok_or_else(|| ApiError::BadBaseUrl(config.base_url.chars().take(80).collect()))?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
@@ -290,6 +309,35 @@ pub(crate) fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_goes_only_over_https_or_to_this_pc() {
+        for ok in [
+            "https://api.mercadopago.com",
+            "https://api.mercadopago.com:443/",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:9000",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+        ] {
+            assert!(token_may_go_to(&url::Url::parse(ok).unwrap()), "{ok}");
+        }
+        for bad in [
+            "http://api.mercadopago.com",
+            "http://192.168.0.10:8080",
+            "http://10.0.0.1",
+            "http://0.0.0.0:8088",
+            "http://localhost.evil.example",
+            "http://[::ffff:8.8.8.8]",
+            "ftp://api.mercadopago.com",
+            "file:///etc/passwd",
+        ] {
+            assert!(!token_may_go_to(&url::Url::parse(bad).unwrap()), "{bad}");
+            let c = Client::new(Config::new(bad, SecretString::from("APP_USR-x".to_owned())));
+            assert!(matches!(c, Err(ApiError::BadBaseUrl(_))), "{bad}");
+        }
+    }
 
     #[test]
     fn retry_after_is_read_in_seconds_and_as_a_date() {

@@ -21,12 +21,15 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The token was refused (401, or 400 `invalid_access_token` on the instore paths).
-    #[error("Mercado Pago refused the access token ({})", .0.message)]
+    // What an error says (on the screen, in the journal, in the log) is Mercado Pago's code
+    // and status, never its message or body: those may carry a payer's data, and go only to
+    // the debug log (`ApiError::from_status`).
+    #[error("Mercado Pago refused the access token ({})", code(.0))]
     InvalidToken(ErrorBody),
-    #[error("not found at Mercado Pago ({})", .0.message)]
+    #[error("not found at Mercado Pago ({})", code(.0))]
     NotFound(ErrorBody),
     /// Mercado Pago understood the request and refused its content (400, 403, 409, 422).
-    #[error("Mercado Pago refused the request: {} ({})", .body.message, .body.error)]
+    #[error("Mercado Pago refused the request: {} ({status})", code(.body))]
     Validation { status: u16, body: ErrorBody },
     /// The same idempotency key is still being processed (423): try again with it.
     #[error("Mercado Pago is still working on this request (423)")]
@@ -88,6 +91,7 @@ impl ApiError {
     }
 
     pub(crate) fn from_status(status: u16, text: &str, retry_after: Option<Duration>) -> ApiError {
+        tracing::debug!(status, body = %snippet(text), "Mercado Pago's error answer");
         let body = ErrorBody::parse(text);
         let key = body.as_ref().map(|b| b.error.as_str()).unwrap_or("");
         match status {
@@ -103,7 +107,7 @@ impl ApiError {
                 Some(body) => ApiError::Validation { status, body },
                 None => ApiError::UnexpectedBody {
                     status,
-                    detail: format!("error without a Mercado Pago error body: {}", snippet(text)),
+                    detail: "an error without a Mercado Pago error body".into(),
                 },
             },
         }
@@ -142,11 +146,78 @@ impl ErrorBody {
 }
 
 /// The first characters of a body, for an error message.
+/// An error body's code, as an error says it.
+fn code(body: &ErrorBody) -> &str {
+    if body.error.is_empty() {
+        "no code"
+    } else {
+        &body.error
+    }
+}
+
 pub(crate) fn snippet(text: &str) -> String {
     let s: String = text.chars().take(120).collect();
     if s.is_empty() {
         "(empty body)".into()
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod payer_data_tests {
+    use super::*;
+
+    const PAYER: &str = "juan.perez@example.com";
+
+    /// Door 7: what an error says carries Mercado Pago's code and status, not its message or
+    /// body, whatever the shape of the answer.
+    #[test]
+    fn what_an_error_says_carries_no_piece_of_the_body() {
+        let bodies = [
+            (
+                400,
+                format!(
+                    r#"{{"message":"payer {PAYER} (DNI 30123456) cannot pay","error":"bad_request","status":400}}"#
+                ),
+            ),
+            (
+                401,
+                format!(r#"{{"message":"token of {PAYER}","error":"invalid_token","status":401}}"#),
+            ),
+            (
+                404,
+                format!(r#"{{"message":"no order for {PAYER}","error":"not_found","status":404}}"#),
+            ),
+            (
+                409,
+                format!(r#"{{"errors":[{{"code":"idempotency_key_already_used","message":"{PAYER} paid"}}]}}"#),
+            ),
+            (422, format!("<html>payer {PAYER}</html>")),
+            (
+                500,
+                format!(r#"{{"message":"{PAYER}","error":"internal_error","status":500}}"#),
+            ),
+            (429, format!(r#"{{"message":"slow down {PAYER}"}}"#)),
+        ];
+        for (status, body) in bodies {
+            let e = ApiError::from_status(status, &body, None);
+            assert!(!e.to_string().contains(PAYER), "{status}: {e}");
+            assert!(!e.to_string().contains("30123456"), "{status}: {e}");
+        }
+        let e = ApiError::from_status(400, &bodies_first(), None);
+        assert_eq!(e.to_string(), "Mercado Pago refused the request: bad_request (400)");
+        // A 200 whose body is not in the contract's shape: serde's words quote the body; the
+        // error says where it broke, not what was there.
+        let answer = crate::mercadopago::client::Answer {
+            status: 200,
+            text: format!(r#"{{"id": "{PAYER}"}}"#),
+        };
+        let e = answer.parse::<std::collections::HashMap<String, u64>>().unwrap_err();
+        assert!(!e.to_string().contains(PAYER), "{e}");
+    }
+
+    fn bodies_first() -> String {
+        format!(r#"{{"message":"payer {PAYER}","error":"bad_request","status":400}}"#)
     }
 }

@@ -18,7 +18,7 @@ pub mod pos;
 pub mod stores;
 pub mod users;
 
-pub use client::{Client, Config, DEFAULT_BASE_URL};
+pub use client::{token_may_go_to, Client, Config, DEFAULT_BASE_URL};
 pub use error::{ApiError, ErrorBody};
 pub use orders::Api;
 pub use retry::RetryPolicy;

@@ -193,7 +193,12 @@ impl Journal {
         for (i, record) in reader.records().enumerate() {
             let row = i + 2;
             match record {
-                Ok(r) => match Product::checked(&r[columns[0]], &r[columns[1]], &r[columns[2]], currency) {
+                Ok(r) => match Product::checked(
+                    from_spreadsheet_text(&r[columns[0]]),
+                    from_spreadsheet_text(&r[columns[1]]),
+                    &r[columns[2]],
+                    currency,
+                ) {
                     Ok(p) => products.push(p),
                     Err(error) => errors.push(RowError { row, error }),
                 },
@@ -225,13 +230,37 @@ impl Journal {
         let mut w = csv::Writer::from_writer(Vec::new());
         let _ = w.write_record(["sku", "name", "price"]);
         for p in self.all_products()? {
-            let _ = w.write_record([p.sku.as_str(), p.name.as_str(), &currency.rescale(p.price).to_string()]);
+            let _ = w.write_record([
+                spreadsheet_text(&p.sku).as_ref(),
+                spreadsheet_text(&p.name).as_ref(),
+                &currency.rescale(p.price).to_string(),
+            ]);
         }
         Ok(String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default())
     }
 
     pub fn product_count(&self) -> Result<u64, JournalError> {
         self.with_transaction(|tx| tx.query_row("SELECT count(*) FROM products", [], |r| r.get(0)))
+    }
+}
+
+/// A text cell as spreadsheets may open it without running it: a leading `=`, `+`, `-`, `@`,
+/// tab or carriage return would start a formula (`=HYPERLINK(…)` in a product name), so it
+/// gets a `'` in front, as spreadsheets themselves write it. Amount columns are not text.
+pub fn spreadsheet_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A text cell read back: the `'` that [`spreadsheet_text`] put in front of a formula sign
+/// comes off again, so an export imports as it was.
+fn from_spreadsheet_text(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
     }
 }
 
@@ -333,6 +362,42 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert!(matches!(wrong[0].error, ProductError::BadFile { .. }));
+    }
+
+    #[test]
+    fn formulas_in_names_are_exported_inert_and_import_back_exact() {
+        let (_d, j) = journal();
+        let names = [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+5 cola",
+            "-10% pack",
+            "@SUM(A1)",
+            "\tTab",
+            "Plain",
+        ];
+        for (i, name) in names.iter().enumerate() {
+            j.save_product(
+                &Product::checked(&format!("S{i}"), name, "10", Currency::Ars)
+                    .unwrap_or_else(|e| panic!("{name:?}: {e}")),
+            )
+            .unwrap();
+        }
+        let out = j.export_products_csv(Currency::Ars).unwrap();
+        let mut r = csv::Reader::from_reader(out.as_bytes());
+        for rec in r.records() {
+            let name = rec.unwrap()[1].to_owned();
+            assert!(
+                !name.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{name:?} would run as a formula"
+            );
+        }
+        let (_d2, j2) = journal();
+        assert_eq!(j2.import_products_csv(&out, Currency::Ars).unwrap(), Ok(names.len()));
+        let mut back: Vec<String> = j2.all_products().unwrap().into_iter().map(|p| p.name).collect();
+        let mut want: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
+        back.sort();
+        want.sort();
+        assert_eq!(back, want, "the round trip is exact");
     }
 
     #[test]

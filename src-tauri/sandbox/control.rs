@@ -338,9 +338,40 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/clock", post(clock))
         .route("/sandbox/faults", post(add_fault).delete(clear_faults))
         .route("/sandbox/requests", get(requests).delete(clear_requests))
+}
+
+/// The POS's QR files, which Mercado Pago serves to anyone who has the link.
+pub fn qr_routes() -> Router<Arc<Shared>> {
+    Router::new()
         .route("/sandbox/qr/{file}", get(qr_image))
         .route("/sandbox/qr/{pos_id}/template.png", get(qr_template))
         .route("/sandbox/qr/{pos_id}/template.pdf", get(qr_template_pdf))
+}
+
+/// The routes that play the world answer only a caller with the sandbox's secret, when it has
+/// one (the app's demo): another program on the PC cannot pay, fault or read the demo.
+pub async fn only_with_the_secret(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    if let Some(secret) = &shared.control_secret {
+        let given = req
+            .headers()
+            .get("x-sandbox-secret")
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        let same = given.len() == secret.len()
+            && given
+                .iter()
+                .zip(secret.as_bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if !same {
+            return refused(refusal(
+                403,
+                "forbidden",
+                "the sandbox's control routes need its secret",
+            ));
+        }
+    }
+    next.run(req).await
 }
 
 /// The sandbox's truth, for tests and the soak: what each POS holds, every merchant order and
@@ -525,7 +556,7 @@ fn png(bytes: Vec<u8>) -> Response {
 async fn qr_image(State(s): State<Arc<Shared>>, Path(file): Path<String>) -> Response {
     let id = file.strip_suffix(".png").and_then(|i| i.parse::<u64>().ok());
     match id.filter(|id| s.world().pos.iter().any(|p| p.id == *id)) {
-        Some(id) => png(qr::png(&qr::pos_url(id), 8)),
+        Some(id) => png(qr::png(&s.pos_url(id), 8)),
         None => refused(refusal(404, "not_found", "no such POS")),
     }
 }
@@ -534,12 +565,16 @@ async fn qr_template(State(s): State<Arc<Shared>>, Path(pos_id): Path<u64>) -> R
     if !s.world().pos.iter().any(|p| p.id == pos_id) {
         return refused(refusal(404, "not_found", "no such POS"));
     }
-    png(qr::png(&qr::pos_url(pos_id), 16))
+    png(qr::png(&s.pos_url(pos_id), 16))
 }
 
 async fn qr_template_pdf(State(s): State<Arc<Shared>>, Path(pos_id): Path<u64>) -> Response {
     if !s.world().pos.iter().any(|p| p.id == pos_id) {
         return refused(refusal(404, "not_found", "no such POS"));
     }
-    ([(header::CONTENT_TYPE, "application/pdf")], qr::template_pdf(pos_id)).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/pdf")],
+        qr::template_pdf(pos_id, &s.pos_url(pos_id)),
+    )
+        .into_response()
 }

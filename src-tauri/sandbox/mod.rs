@@ -32,12 +32,71 @@ pub(crate) struct Shared {
     pub ipn: reqwest::Client,
     /// The runtime the sandbox was started on: IPNs are sent from it whoever asks.
     pub runtime: tokio::runtime::Handle,
+    /// What the `/sandbox/…` routes that play the world ask of a caller
+    /// (`x-sandbox-secret`); none: they answer anyone on loopback (tests, `mp-sandbox`).
+    pub control_secret: Option<String>,
+    /// The app's demo: its QR points nowhere real.
+    pub demo: bool,
 }
 
 impl Shared {
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// What a POS's printed QR encodes: Mercado Pago's address for it, or, in the app's demo,
+    /// an address that can never be reached (`.invalid`), so that no customer's app takes the
+    /// demo's QR for a real one.
+    pub fn pos_url(&self, pos_id: u64) -> String {
+        if self.demo {
+            qr::demo_url(pos_id)
+        } else {
+            qr::pos_url(pos_id)
+        }
+    }
+}
+
+/// How a sandbox is started.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub control_secret: Option<String>,
+    pub demo: bool,
+}
+
+impl Options {
+    /// The app's demo: a secret for the control routes (the app plays the customer in-process;
+    /// tests that drive the demo from outside pass `QR_CASHIER_SANDBOX_SECRET`), and a QR that
+    /// points nowhere.
+    pub fn demo() -> Options {
+        let secret = std::env::var("QR_CASHIER_SANDBOX_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(random_secret);
+        Options {
+            control_secret: Some(secret),
+            demo: true,
+        }
+    }
+}
+
+/// 32 random bytes from the OS, as hex.
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    // No OS randomness (never seen): a secret nobody knows still, from the process's own.
+    if getrandom::fill(&mut bytes).is_err() {
+        use std::hash::{BuildHasher, Hasher};
+        for chunk in bytes.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_nanos(),
+            );
+            chunk.copy_from_slice(&h.finish().to_le_bytes());
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A running sandbox. Dropping it stops the server.
@@ -60,6 +119,10 @@ pub struct Account {
 impl Sandbox {
     /// Starts on `127.0.0.1:port` (0: any free port) with one account on `site_id`.
     pub async fn start(port: u16, site_id: &str) -> std::io::Result<Sandbox> {
+        Self::start_with(port, site_id, Options::default()).await
+    }
+
+    pub async fn start_with(port: u16, site_id: &str, options: Options) -> std::io::Result<Sandbox> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
@@ -82,9 +145,15 @@ impl Sandbox {
                 .timeout(std::time::Duration::from_secs(22))
                 .build()
                 .map_err(std::io::Error::other)?,
+            control_secret: options.control_secret,
+            demo: options.demo,
         });
         let app = api::routes()
-            .merge(control::routes())
+            .merge(control::routes().layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                control::only_with_the_secret,
+            )))
+            .merge(control::qr_routes())
             .layer(axum::middleware::from_fn_with_state(
                 shared.clone(),
                 control::faults_and_log,

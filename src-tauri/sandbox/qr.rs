@@ -9,6 +9,11 @@ pub fn pos_url(pos_id: u64) -> String {
     format!("https://mpago.la/pos/{pos_id}")
 }
 
+/// What the app's demo QR encodes: `.invalid` is a name that never resolves (RFC 2606).
+pub fn demo_url(pos_id: u64) -> String {
+    format!("https://qr-cashier-demo.invalid/not-a-payment/pos/{pos_id}")
+}
+
 /// A PNG of `text` as a QR code, `module_px` pixels per module with a quiet zone.
 pub fn png(text: &str, module_px: u32) -> Vec<u8> {
     let code = QrCode::new(text.as_bytes()).expect("a short URL always fits a QR code");
@@ -24,11 +29,9 @@ pub fn png(text: &str, module_px: u32) -> Vec<u8> {
 }
 
 /// A one-page PDF naming the POS, standing in for Mercado Pago's `qr.template_document`.
-pub fn template_pdf(pos_id: u64) -> Vec<u8> {
-    let text = format!(
-        "BT /F1 22 Tf 50 520 Td (Mercado Pago sandbox) Tj 0 -40 Td (POS {pos_id}) Tj 0 -40 Td ({}) Tj ET",
-        pos_url(pos_id)
-    );
+pub fn template_pdf(pos_id: u64, url: &str) -> Vec<u8> {
+    let text =
+        format!("BT /F1 22 Tf 50 520 Td (Mercado Pago sandbox) Tj 0 -40 Td (POS {pos_id}) Tj 0 -40 Td ({url}) Tj ET");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),

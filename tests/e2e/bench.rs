@@ -259,6 +259,7 @@ struct Selling {
 async fn control(base: &str, method: reqwest::Method, path: &str, body: Value) -> Value {
     reqwest::Client::new()
         .request(method, format!("{base}{path}"))
+        .header("x-sandbox-secret", crate::support::SANDBOX_SECRET)
         .json(&body)
         .send()
         .await

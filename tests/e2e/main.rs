@@ -268,6 +268,7 @@ async fn the_customer_display_follows_the_sale() {
     app.charge_the_demo_yerba().await;
     app.client.switch_to_window(customer.clone()).await.unwrap();
     app.wait_text("customer-store", |t| t == "Almacén Demo").await;
+    app.wait_text("customer-demo", |t| t.starts_with("DEMO – ")).await;
     app.wait_text("customer-total", |t| t == "$ 3.500,00").await;
     assert!(app.find("customer-qr").await.is_displayed().await.unwrap());
     app.screenshot("customer-waiting").await;
@@ -641,7 +642,11 @@ async fn the_counter_sign_is_previewed_printed_and_saved() {
     let said = app.wait_text("qr-message", |t| t.starts_with("Exported to ")).await;
     let qr = std::fs::read(said.trim_start_matches("Exported to ")).unwrap();
     let register = qr::qr_in(&qr);
-    assert!(register[0].starts_with("https://mpago.la/pos/"), "{register:?}");
+    // The demo's QR points nowhere a customer's app could pay.
+    assert!(
+        register[0].starts_with("https://qr-cashier-demo.invalid/not-a-payment/pos/"),
+        "{register:?}"
+    );
 
     app.click("sign-open").await;
     app.wait_attr("sign-preview", "data-loaded", "1240x1754").await;

@@ -13,6 +13,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 /// The WebDriver key for Enter.
 pub const ENTER: &str = "\u{E007}";
 
+/// The demo sandbox's control secret in these tests (`QR_CASHIER_SANDBOX_SECRET`), so they can
+/// play the customer and the network from outside the app.
+pub const SANDBOX_SECRET: &str = "e2e-sandbox-control";
+
 /// One window at a time: two WebKit processes on two cores only slow each other down.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -117,6 +121,7 @@ impl App {
                 "QR_CASHIER_LOG",
                 std::env::var("E2E_APP_LOG").unwrap_or_else(|_| "warn".into()),
             )
+            .env("QR_CASHIER_SANDBOX_SECRET", SANDBOX_SECRET)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (k, v) in env {
@@ -241,7 +246,9 @@ impl App {
             .unwrap_or_else(|e| panic!("{script}: {e}"))
     }
 
+    /// Picks the page's language, once the page has started (its start applies the saved one).
     pub async fn choose_language(&self, lang: &str) {
+        self.wait_attr("link-status", "data-state", "ok").await;
         self.find("language").await.select_by_value(lang).await.unwrap();
     }
 
@@ -276,7 +283,6 @@ impl App {
 
     /// Most tests read English texts.
     pub async fn english(&self) {
-        self.wait_attr("link-status", "data-state", "ok").await;
         self.choose_language("en").await;
     }
 
@@ -366,6 +372,7 @@ impl Sandbox {
     pub async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
         let r = reqwest::Client::new()
             .post(format!("{}{path}", self.base_url))
+            .header("x-sandbox-secret", SANDBOX_SECRET)
             .json(&body)
             .send()
             .await
@@ -374,7 +381,10 @@ impl Sandbox {
     }
 
     pub async fn state(&self) -> serde_json::Value {
-        reqwest::get(format!("{}/sandbox/state", self.base_url))
+        reqwest::Client::new()
+            .get(format!("{}/sandbox/state", self.base_url))
+            .header("x-sandbox-secret", SANDBOX_SECRET)
+            .send()
             .await
             .unwrap()
             .json()

@@ -96,7 +96,9 @@ async fn validation_errors_keep_mercado_pagos_key_and_message() {
         .await
         .unwrap_err();
     assert_eq!(e.error_key(), Some("invalid_items"));
-    assert!(e.to_string().contains("currency_id"), "{e}");
+    // Mercado Pago's message stays in the error (for the debug log), out of what it says.
+    assert!(e.body().unwrap().message.contains("currency_id"), "{e:?}");
+    assert_eq!(e.to_string(), "Mercado Pago refused the request: invalid_items (400)");
     let mut empty = order("r", "ARS", "10", 1);
     empty.items.clear();
     let e = c.create_pos_order(uid, &pos, &empty, None).await.unwrap_err();
@@ -137,7 +139,8 @@ async fn integer_currencies_refuse_decimals_on_both_sides() {
             .create_pos_order(sb.account.user_id, &pos, &bad, None)
             .await
             .unwrap_err();
-        assert!(e.to_string().contains("integer values"), "{e}");
+        assert!(e.body().unwrap().message.contains("integer values"), "{e:?}");
+        assert_eq!(e.error_key(), Some("invalid_items"));
         let good = order("r", currency, "1500", 3);
         assert!(good.check(currency.parse().unwrap()).is_ok());
         let created = c.create_pos_order(sb.account.user_id, &pos, &good, None).await.unwrap();

@@ -109,6 +109,10 @@ fn set_up_an_account_sell_refund_reconcile_and_the_token_is_nowhere() {
         ),
         (Some("live"), Some("BRL"), Some("Caixa 1"))
     );
+    assert!(
+        info["sandboxUrl"].is_null(),
+        "no sandbox runs while an account is in use: {info}"
+    );
 
     // A real-mode sale, paid by a customer of the account's sandbox.
     let sale = shell.charge(json!([line("Pão francês", "0.75", 12), line("Café", "6.50", 2)]));

@@ -169,3 +169,115 @@ async fn the_notification_listener_binds_where_told_caps_bodies_and_trusts_nothi
         "a notification alone never pays a sale"
     );
 }
+
+/// Door 1: the token goes only where the store owner said, over https or to this PC; a new
+/// address is confirmed and must know the token as the same account before it is kept.
+#[test]
+fn the_token_follows_no_address_it_should_not() {
+    use crate::commands::Shell;
+    use serde_json::json;
+    let shell = Shell::demo("MLA");
+    let sb = tauri::async_runtime::block_on(qr_cashier::sandbox::Sandbox::start(0, "MLA")).unwrap();
+    let change = |url: &str, confirm: bool| {
+        json!({ "change": { "apiBaseUrl": url, "orderTtlSecs": 600, "notificationsEnabled": false,
+                            "notificationsBind": "127.0.0.1:0", "confirmAddress": confirm } })
+    };
+    // No account yet: a loopback address is taken as it is (the token is checked when saved).
+    shell.invoke("save_settings", change(sb.base_url(), false)).unwrap();
+    shell
+        .invoke("save_token", json!({ "token": sb.account.token }))
+        .unwrap();
+    let kept = || shell.invoke("get_settings", json!({})).unwrap()["apiBaseUrl"].clone();
+    assert_eq!(kept(), sb.base_url());
+    // Plain http to another machine: refused, whatever the confirmation.
+    for url in [
+        "http://api.mercadopago.com",
+        "http://192.168.0.10:8080",
+        "http://0.0.0.0:8088",
+        "http://localhost.evil.example",
+    ] {
+        let e = shell.invoke("save_settings", change(url, true)).unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["reason"].as_str()),
+            (Some("bad_base_url"), Some("not_https")),
+            "{url}: {e}"
+        );
+        assert_eq!(kept(), sb.base_url(), "{url}");
+    }
+    // Another address: asked first; confirmed, it must know the token.
+    let other = tauri::async_runtime::block_on(qr_cashier::sandbox::Sandbox::start(0, "MLA")).unwrap();
+    let e = shell
+        .invoke("save_settings", change(other.base_url(), false))
+        .unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["to"].as_str()),
+        (Some("confirm_address"), Some(other.base_url())),
+        "{e}"
+    );
+    assert!(
+        other.requests().is_empty(),
+        "nothing was sent before the store owner said yes"
+    );
+    let e = shell
+        .invoke("save_settings", change(other.base_url(), true))
+        .unwrap_err();
+    assert_eq!(e["kind"], "token_refused", "{e}");
+    assert_eq!(
+        kept(),
+        sb.base_url(),
+        "an address that does not know the token is not kept"
+    );
+    // The same Mercado Pago under another name: confirmed, checked, kept and shown.
+    let same = sb.base_url().replace("127.0.0.1", "localhost");
+    shell.invoke("save_settings", change(&same, true)).unwrap();
+    assert_eq!(kept(), same.as_str());
+    assert_eq!(
+        shell.invoke("account_status", json!({})).unwrap()["apiAddress"],
+        same.as_str()
+    );
+}
+
+/// Door 4: the demo's sandbox plays the customer only for the app. Its control routes refuse a
+/// caller without its per-start secret (another program on the PC cannot pay, fault or read
+/// the demo); its QR files stay open, as Mercado Pago's are. Door 5: the demo's QR encodes an
+/// address that never resolves.
+#[test]
+fn the_demo_sandbox_answers_only_the_app_and_its_qr_pays_nothing() {
+    use crate::commands::Shell;
+    use qr_cashier::desktop::AppState;
+    use tauri::Manager;
+    let shell = Shell::demo("MLA");
+    let counter = shell.window.state::<AppState>().counter();
+    let sb = counter.sandbox.as_ref().unwrap();
+    let base = sb.base_url().to_owned();
+    let pos = sb.world().pos[0].id;
+    let http = reqwest::Client::new();
+    tauri::async_runtime::block_on(async {
+        for (method, path) in [
+            (reqwest::Method::GET, "/sandbox/state".to_owned()),
+            (reqwest::Method::POST, "/sandbox/clock".to_owned()),
+            (reqwest::Method::POST, "/sandbox/faults".to_owned()),
+            (reqwest::Method::POST, format!("/sandbox/pos/{pos}/customer")),
+            (reqwest::Method::POST, "/sandbox/users".to_owned()),
+            (reqwest::Method::GET, "/sandbox/requests".to_owned()),
+        ] {
+            for secret in [None, Some(""), Some("guess"), Some("e2e-sandbox-control")] {
+                let mut req = http
+                    .request(method.clone(), format!("{base}{path}"))
+                    .json(&serde_json::json!({}));
+                if let Some(s) = secret {
+                    req = req.header("x-sandbox-secret", s);
+                }
+                let status = req.send().await.unwrap().status();
+                assert_eq!(status, 403, "{method} {path} with {secret:?}");
+            }
+        }
+        let qr = http.get(format!("{base}/sandbox/qr/{pos}.png")).send().await.unwrap();
+        assert_eq!(qr.status(), 200, "the QR image is open, as Mercado Pago's is");
+        let png = qr.bytes().await.unwrap();
+        assert_eq!(
+            crate::qr::qr_in(&png),
+            vec![format!("https://qr-cashier-demo.invalid/not-a-payment/pos/{pos}")]
+        );
+    });
+}
