@@ -56,6 +56,9 @@ pub struct Counter {
     /// posts to.
     pub heard: Option<listener::Heard>,
     pub notification_url: Option<String>,
+    /// Why notifications cannot be received (their address could not be bound): the register
+    /// polls instead, and the screen says so.
+    pub listener_trouble: Option<String>,
     qr_cache: PathBuf,
     journal_checked: std::sync::atomic::AtomicBool,
 }
@@ -298,6 +301,7 @@ impl Counter {
             sandbox: Some(sandbox),
             heard: Some(heard),
             notification_url,
+            listener_trouble: None,
             qr_cache: paths.data.join("demo"),
             journal_checked: Default::default(),
         })
@@ -326,18 +330,30 @@ impl Counter {
             .map_err(|e: crate::money::MoneyError| StartError::NotSetUp(e.to_string()))?;
         let client = Client::new(Config::new(&settings.api_base_url, token))?;
         let journal = journal_at(paths.data.join("journal.sqlite3"))?;
-        let mut notification_url = None;
         let mut ipn = None;
+        let mut listener_trouble = None;
         if settings.notifications.enabled {
             let bind = settings
                 .notifications
                 .bind
                 .parse()
                 .map_err(|e| StartError::Io(format!("notification address: {e}")))?;
-            let l = listener::bind(bind).await.map_err(|e| StartError::Io(e.to_string()))?;
-            notification_url = Some(settings.notifications.public_url.clone().unwrap_or_else(|| l.url()));
-            ipn = Some(l);
+            // A port taken by another program costs the notifications, not the counter: the
+            // register polls, and the screen says why.
+            match listener::bind(bind).await {
+                Ok(l) => ipn = Some(l),
+                Err(e) => {
+                    tracing::warn!(%bind, error = %e, "the notification address cannot be bound: polling only");
+                    listener_trouble = Some(format!("{bind}: {e}"));
+                }
+            }
         }
+        // Mercado Pago is told where to notify only at the public address the store set (its
+        // servers cannot reach a bind address like 127.0.0.1 or 0.0.0.0).
+        let notification_url = match (&ipn, &settings.notifications.public_url) {
+            (Some(_), Some(public)) => Some(format!("{}{}", public.trim_end_matches('/'), listener::PATH)),
+            _ => None,
+        };
         let api = settings.api.for_site(site);
         let config = RegisterConfig {
             user_id: account.user_id,
@@ -373,6 +389,7 @@ impl Counter {
             sandbox: None,
             heard,
             notification_url,
+            listener_trouble,
             qr_cache: paths.data.clone(),
             journal_checked: Default::default(),
         })

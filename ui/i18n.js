@@ -280,6 +280,7 @@ const DICTIONARIES = {
     "err.address_other_account": "Esa dirección conoce el token como otra cuenta: no se cambió.",
     "err.confirm_address": "Confirmá la nueva dirección de la API.",
     "demo.customer": "DEMO – esto no es un cobro real",
+    "notice.notifications_unavailable": "No se pueden recibir notificaciones de Mercado Pago ({detail}): la caja consulta cada segundo igual. Elegí otro puerto en Configuración → Avanzado.",
   },
   pt: {
     "lang.name": "Português",
@@ -558,6 +559,7 @@ const DICTIONARIES = {
     "err.address_other_account": "Esse endereço conhece o token como outra conta: nada foi alterado.",
     "err.confirm_address": "Confirme o novo endereço da API.",
     "demo.customer": "DEMO – isto não é uma cobrança real",
+    "notice.notifications_unavailable": "Não é possível receber notificações do Mercado Pago ({detail}): o caixa consulta a cada segundo mesmo assim. Escolha outra porta em Configurações → Avançado.",
   },
   en: {
     "lang.name": "English",
@@ -836,6 +838,7 @@ const DICTIONARIES = {
     "err.address_other_account": "That address knows the token as another account: nothing changed.",
     "err.confirm_address": "Confirm the new API address.",
     "demo.customer": "DEMO – this is not a real charge",
+    "notice.notifications_unavailable": "Mercado Pago's notifications cannot be received ({detail}): the register checks every second all the same. Choose another port in Settings → Advanced.",
   },
 };
 
@@ -872,6 +875,7 @@ const NEUTRAL_ES = {
   "demo.products": "Productos de la demo (toca uno o escanea su código):",
   "customer.rejected": "Pago rechazado: prueba de nuevo",
   "err.confirm_address": "Confirma la nueva dirección de la API.",
+  "notice.notifications_unavailable": "No se pueden recibir notificaciones de Mercado Pago ({detail}): la caja consulta cada segundo igual. Elige otro puerto en Configuración → Avanzado.",
 };
 
 const I18N = {

@@ -265,7 +265,15 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
         pos_name: c.station.pos_name.clone(),
         api: c.station.api,
         language: state.settings().language,
-        notices: state.notices(),
+        notices: state
+            .notices()
+            .into_iter()
+            .chain(
+                c.listener_trouble
+                    .as_ref()
+                    .map(|t| Notice::new("notifications_unavailable", t.clone())),
+            )
+            .collect(),
         sandbox_url: c.sandbox.as_ref().map(|s| s.base_url().to_owned()),
     }
 }

@@ -182,6 +182,8 @@ struct Inner {
     pos_checked: AtomicBool,
     /// When a notification last woke each sale.
     cued: Mutex<HashMap<SaleId, std::time::Instant>>,
+    /// When a notification last woke every sale.
+    woke_all: Mutex<Option<std::time::Instant>>,
     /// The watchers' tasks, ended by [`Register::shutdown`].
     tasks: Mutex<HashMap<SaleId, tokio::task::AbortHandle>>,
     stopped: AtomicBool,
@@ -220,6 +222,7 @@ impl Register {
                 charging: tokio::sync::Mutex::new(()),
                 pos_checked: AtomicBool::new(false),
                 cued: Mutex::new(HashMap::new()),
+                woke_all: Mutex::new(None),
                 tasks: Mutex::new(HashMap::new()),
                 stopped: AtomicBool::new(false),
             }),
@@ -404,14 +407,32 @@ impl Register {
             Ok(Some(r)) => match self.inner.journal.by_reference(&r) {
                 Ok(Some(sale)) => self.wake_for_cue(sale.id),
                 Ok(None) => tracing::info!(?cue, "a notification for a sale of another register or app"),
-                Err(_) => self.wake_all(),
+                Err(_) => self.wake_all_for_cue(),
             },
             Ok(None) => {}
+            // An id Mercado Pago does not know (a forged or mistyped notification): nothing to
+            // look at, and no reason to wake every sale.
+            Err(e @ ApiError::NotFound(_)) => {
+                tracing::info!(?cue, error = %e, "a notification for nothing Mercado Pago knows")
+            }
             Err(e) => {
                 tracing::warn!(?cue, error = %e, "cannot read what the notification names: searching every sale");
-                self.wake_all();
+                self.wake_all_for_cue();
             }
         }
+    }
+
+    /// A notification that could not be read wakes every sale, at most once every two
+    /// seconds however many come.
+    fn wake_all_for_cue(&self) {
+        let mut last = self.inner.woke_all.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < Duration::from_secs(2)) {
+            return;
+        }
+        *last = Some(now);
+        drop(last);
+        self.wake_all();
     }
 
     /// A notification's wake: at most one per sale every two seconds, however many come.

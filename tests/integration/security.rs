@@ -281,3 +281,114 @@ fn the_demo_sandbox_answers_only_the_app_and_its_qr_pays_nothing() {
         );
     });
 }
+
+/// Door 3: Mercado Pago is told to notify only the public address the store set (never a bind
+/// address it cannot reach), and a notification port taken by another program leaves the
+/// counter selling (by polling) and says why.
+#[test]
+fn notifications_go_only_to_the_public_address_and_a_taken_port_is_said() {
+    use qr_cashier::counter::Counter;
+    use secrecy::SecretString;
+    tauri::async_runtime::block_on(async {
+        let sb = qr_cashier::sandbox::Sandbox::start(0, "MLA").await.unwrap();
+        sb.add_register("CAJA1");
+        let dir = tempfile::tempdir().unwrap();
+        let paths = qr_cashier::paths::AppPaths::under(dir.path().to_path_buf());
+        let mut settings = qr_cashier::settings::Settings::default();
+        settings.api_base_url = sb.base_url().to_owned();
+        settings.account = Some(qr_cashier::settings::AccountSettings {
+            user_id: sb.account.user_id,
+            site_id: "MLA".into(),
+            nickname: None,
+        });
+        settings.pos_external_id = Some("CAJA1".into());
+        settings.notifications.enabled = true;
+        let token = || SecretString::from(sb.account.token.clone());
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        settings.notifications.bind = taken.local_addr().unwrap().to_string();
+        let c = Counter::start_live(&paths, &settings, token(), None)
+            .await
+            .expect("the counter opens");
+        assert!(c
+            .listener_trouble
+            .as_deref()
+            .is_some_and(|t| t.contains(&settings.notifications.bind)));
+        assert_eq!(c.notification_url, None);
+        drop(c);
+        settings.notifications.bind = "127.0.0.1:0".into();
+        let c = Counter::start_live(&paths, &settings, token(), None).await.unwrap();
+        assert_eq!(c.listener_trouble, None);
+        assert_eq!(c.notification_url, None, "no public address: Mercado Pago is told none");
+        drop(c);
+        settings.notifications.public_url = Some("https://caja1.example.com/".into());
+        let c = Counter::start_live(&paths, &settings, token(), None).await.unwrap();
+        assert_eq!(c.notification_url.as_deref(), Some("https://caja1.example.com/ipn"));
+    });
+}
+
+/// Door 2: thousands of notifications from one machine on the store's network, while a
+/// customer pays, with ids Mercado Pago does not know and ids repeated: the paid sale's own
+/// notification still brings it in (polls here are 30 s apart: only a notification can), and
+/// Mercado Pago gets a bounded number of lookups for the flood.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_notifications_neither_stalls_a_sale_nor_burns_the_rate_limit() {
+    use crate::sale_life::thirty_second_polls;
+    use qr_cashier::sandbox::Outcome;
+    let ipn = listener::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let url = ipn.url();
+    let mut k = counter_with("MLA", thirty_second_polls(), Some(url.clone())).await;
+    ipn.serve(k.register.clone(), None);
+    let sale = k.charge(&cart("100", 1)).await;
+    k.until_state(SaleState::Waiting).await;
+    let looked_up = |k: &crate::sale_life::Counter| {
+        k.sb.requests()
+            .iter()
+            .filter(|r| matches!(r.route.as_str(), "get_merchant_order" | "get_payment"))
+            .count()
+    };
+    let before = looked_up(&k);
+    // Another machine (127.0.0.2 stands for it) floods the door from many connections.
+    let flooder = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let flood = (0..8).map(|n| {
+        let (http, url) = (flooder.clone(), url.clone());
+        tokio::spawn(async move {
+            let mut answers = std::collections::BTreeMap::<u16, u32>::new();
+            for i in 0..400u64 {
+                let id = if i % 3 == 0 { 77 } else { 9_000_000 + n * 1000 + i };
+                let topic = if i % 2 == 0 { "merchant_order" } else { "payment" };
+                let r = http.post(format!("{url}?topic={topic}&id={id}")).send().await;
+                *answers.entry(r.map(|r| r.status().as_u16()).unwrap_or(0)).or_default() += 1;
+            }
+            answers
+        })
+    });
+    let flood: Vec<_> = flood.collect();
+    // Meanwhile the customer pays; the sandbox notifies as Mercado Pago does.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    k.pay(Outcome::Approved);
+    k.until_state(SaleState::Paid).await;
+    let mut answers = std::collections::BTreeMap::<u16, u32>::new();
+    for f in flood {
+        for (status, n) in f.await.unwrap() {
+            *answers.entry(status).or_default() += n;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64().ceil();
+    let lookups = looked_up(&k) - before;
+    // The flood's lookups: its source's burst and rate, plus the genuine notifications.
+    let bound = listener::PER_SOURCE_BURST + listener::PER_SOURCE * seconds + 10.0;
+    assert!(
+        (lookups as f64) <= bound,
+        "{lookups} lookups at Mercado Pago for 3200 notifications in {seconds} s (bound {bound}); answers {answers:?}"
+    );
+    assert!(
+        answers.get(&429).copied().unwrap_or(0) > 2500,
+        "the flood was refused: {answers:?}"
+    );
+    assert_eq!(k.register.journal().get(sale.id).unwrap().state, SaleState::Paid);
+    k.money_agrees();
+}
