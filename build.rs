@@ -42,6 +42,10 @@ const COMMANDS: &[&str] = &[
     "counter_sign",
     "save_counter_sign",
     "save_mercado_pago_sign",
+    "owner_status",
+    "owner_unlock",
+    "set_owner_pin",
+    "owner_lock",
 ];
 
 fn main() {

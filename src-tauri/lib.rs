@@ -18,6 +18,7 @@ pub mod counter;
 pub mod desktop;
 pub mod mercadopago;
 pub mod money;
+pub mod owner;
 pub mod paths;
 pub mod records;
 pub mod register;

@@ -281,6 +281,18 @@ const DICTIONARIES = {
     "err.confirm_address": "Confirmá la nueva dirección de la API.",
     "demo.customer": "DEMO – esto no es un cobro real",
     "notice.notifications_unavailable": "No se pueden recibir notificaciones de Mercado Pago ({detail}): la caja consulta cada segundo igual. Elegí otro puerto en Configuración → Avanzado.",
+    "owner.enter": "PIN del dueño",
+    "owner.choose": "Elegí el PIN del dueño (4 a 8 dígitos): lo pedirán las devoluciones, el token, la dirección de la API y la configuración de la caja",
+    "owner.pin": "PIN",
+    "owner.pin_again": "El PIN otra vez",
+    "owner.mismatch": "Los dos PIN no coinciden.",
+    "owner.lock": "Cerrar modo dueño",
+    "err.owner.unset": "Esto es del dueño: primero hay que elegir un PIN de dueño.",
+    "err.owner.needed": "Esto es del dueño: hace falta el PIN del dueño.",
+    "err.owner.wrong": "PIN incorrecto (quedan {left} intentos antes de una pausa).",
+    "err.owner.locked": "Demasiados PIN incorrectos: probá de nuevo a las {until}.",
+    "err.owner.bad_pin": "El PIN tiene de 4 a 8 dígitos.",
+    "err.owner.io": "No se pudo guardar el PIN: {message}",
   },
   pt: {
     "lang.name": "Português",
@@ -560,6 +572,18 @@ const DICTIONARIES = {
     "err.confirm_address": "Confirme o novo endereço da API.",
     "demo.customer": "DEMO – isto não é uma cobrança real",
     "notice.notifications_unavailable": "Não é possível receber notificações do Mercado Pago ({detail}): o caixa consulta a cada segundo mesmo assim. Escolha outra porta em Configurações → Avançado.",
+    "owner.enter": "PIN do dono",
+    "owner.choose": "Escolha o PIN do dono (4 a 8 dígitos): ele será pedido para devoluções, o token, o endereço da API e a configuração do caixa",
+    "owner.pin": "PIN",
+    "owner.pin_again": "O PIN de novo",
+    "owner.mismatch": "Os dois PIN não coincidem.",
+    "owner.lock": "Sair do modo dono",
+    "err.owner.unset": "Isto é do dono: primeiro escolha um PIN de dono.",
+    "err.owner.needed": "Isto é do dono: é preciso o PIN do dono.",
+    "err.owner.wrong": "PIN errado (restam {left} tentativas antes de uma pausa).",
+    "err.owner.locked": "PIN errado muitas vezes: tente de novo às {until}.",
+    "err.owner.bad_pin": "O PIN tem de 4 a 8 dígitos.",
+    "err.owner.io": "Não foi possível salvar o PIN: {message}",
   },
   en: {
     "lang.name": "English",
@@ -839,6 +863,18 @@ const DICTIONARIES = {
     "err.confirm_address": "Confirm the new API address.",
     "demo.customer": "DEMO – this is not a real charge",
     "notice.notifications_unavailable": "Mercado Pago's notifications cannot be received ({detail}): the register checks every second all the same. Choose another port in Settings → Advanced.",
+    "owner.enter": "Owner PIN",
+    "owner.choose": "Choose the owner PIN (4 to 8 digits): refunds, the token, the API address and the register's set-up will ask for it",
+    "owner.pin": "PIN",
+    "owner.pin_again": "The PIN again",
+    "owner.mismatch": "The two PINs differ.",
+    "owner.lock": "Leave owner mode",
+    "err.owner.unset": "This is for the owner: choose an owner PIN first.",
+    "err.owner.needed": "This is for the owner: the owner PIN is needed.",
+    "err.owner.wrong": "Wrong PIN ({left} tries left before a pause).",
+    "err.owner.locked": "Too many wrong PINs: try again at {until}.",
+    "err.owner.bad_pin": "A PIN is 4 to 8 digits.",
+    "err.owner.io": "The PIN could not be saved: {message}",
   },
 };
 
@@ -876,6 +912,8 @@ const NEUTRAL_ES = {
   "customer.rejected": "Pago rechazado: prueba de nuevo",
   "err.confirm_address": "Confirma la nueva dirección de la API.",
   "notice.notifications_unavailable": "No se pueden recibir notificaciones de Mercado Pago ({detail}): la caja consulta cada segundo igual. Elige otro puerto en Configuración → Avanzado.",
+  "owner.choose": "Elige el PIN del dueño (4 a 8 dígitos): lo pedirán las devoluciones, el token, la dirección de la API y la configuración de la caja",
+  "err.owner.locked": "Demasiados PIN incorrectos: prueba de nuevo a las {until}.",
 };
 
 const I18N = {
@@ -912,7 +950,7 @@ const I18N = {
     if (!e || typeof e !== "object") return this.t("err.other", { message: String(e) });
     const mp = e.kind === "refused" && e.mpError ? `err.mp.${e.mpError}` : null;
     if (mp && DICTIONARIES[this.lang][mp] !== undefined) return this.t(mp, e);
-    const reasoned = ["cart", "product", "setup", "refund", "amount"].includes(e.kind) || (e.reason && this.has(`err.${e.kind}.${e.reason}`));
+    const reasoned = ["cart", "product", "setup", "refund", "amount", "owner"].includes(e.kind) || (e.reason && this.has(`err.${e.kind}.${e.reason}`));
     const base = reasoned ? `err.${e.kind}.${e.reason}` : `err.${e.kind}`;
     const key = e.ambiguous && this.has(`${base}_ambiguous`) ? `${base}_ambiguous` : base;
     const known = DICTIONARIES[this.lang][key] !== undefined;

@@ -7,6 +7,7 @@ import { charge, showSale, renderPay, escapeSale, newSale, onSaleEvent, refreshA
 import { wireCatalog } from "./catalog.js";
 import { wireSettings } from "./settings.js";
 import { wireSales } from "./sales.js";
+import { wireOwner } from "./owner.js";
 
 async function start() {
   const info = await invoke("app_info");
@@ -124,6 +125,7 @@ function wire() {
   wireCatalog();
   wireSettings();
   wireSales();
+  wireOwner();
   $("customer-display").addEventListener("click", () => invoke("open_customer_display").catch((e) => showNotice(() => I18N.error(e))));
   for (const b of document.querySelectorAll("#phone button")) {
     b.addEventListener("click", async () => {

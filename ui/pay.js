@@ -1,5 +1,6 @@
 // The pay panel: charging, the waiting screen, how a sale ended (in colour, from two meters),
 // cancelling (Esc twice), charging again or a new sale, and the sales that need the cashier.
+import { ownerInvoke } from "./owner.js";
 import { $, t, I18N, invoke, state, epochMs, showNotice, el, button } from "./page.js";
 import { isOpen, lookOf, buttonsOf, markOf } from "./lib/screen.js";
 import { renderCart, showCartError, takeTray, focusScan } from "./cart.js";
@@ -275,7 +276,7 @@ export function renderAttention() {
 /** Gives back what a sale holds beyond its total (or all of it, on a sale that ended unpaid). */
 export async function refundExtra(saleId) {
   try {
-    const story = await invoke("refund", { saleId, amount: null, extra: true });
+    const story = await ownerInvoke("refund", { saleId, amount: null, extra: true });
     if (state.sale && state.sale.id === saleId) {
       Object.assign(state.sale, { collected: story.sale.collected, outcome: story.sale.outcome });
       state.refunded = story.refunded;

@@ -1,5 +1,6 @@
 // The day's sales: the list, a sale's story, refunds (asked first), the summary, the
 // reconciliation with Mercado Pago, the CSV and the receipt.
+import { ownerInvoke } from "./owner.js";
 import { $, t, I18N, invoke, state, say, printOut } from "./page.js";
 import { focusScan } from "./cart.js";
 import { refundExtra } from "./pay.js";
@@ -78,7 +79,7 @@ const salesDialog = {
     $("refund-confirm").hidden = true;
     const amount = $("refund-amount").value.trim() || null;
     try {
-      const s = await invoke("refund", { saleId: this.story.sale.id, amount });
+      const s = await ownerInvoke("refund", { saleId: this.story.sale.id, amount });
       say("history-message", t("history.refunded", { amount: s.refunded }));
       $("refund-amount").value = "";
       await this.show(s.sale.id);

@@ -1,5 +1,6 @@
 // Settings: the account (token in the keyring), the register's store and POS, the counter
 // sign, webhooks and the options.
+import { ownerInvoke } from "./owner.js";
 import { $, t, I18N, invoke, state, say, noticeText, printOut } from "./page.js";
 import { focusScan } from "./cart.js";
 
@@ -71,7 +72,7 @@ const settingsDialog = {
     const token = $("token").value;
     $("token").value = ""; // the page keeps no copy
     try {
-      await invoke("save_token", { token });
+      await ownerInvoke("save_token", { token });
       await this.refresh();
       say("account-message", t("settings.saved_token"));
     } catch (err) {
@@ -80,7 +81,7 @@ const settingsDialog = {
   },
   async forget() {
     try {
-      await invoke("forget_token");
+      await ownerInvoke("forget_token");
       if (state.info.mode === "live") return location.reload();
       await this.refresh();
       say("account-message", t("settings.forgotten"));
@@ -92,7 +93,7 @@ const settingsDialog = {
     e.preventDefault();
     const store = { name: $("store-name").value, streetName: $("store-street").value, streetNumber: $("store-number").value, city: $("store-city").value, state: $("store-state").value };
     try {
-      const s = await invoke("create_store", { store });
+      const s = await ownerInvoke("create_store", { store });
       await this.loadStores();
       $("store-select").value = String(s.id);
       await this.loadPos();
@@ -104,7 +105,7 @@ const settingsDialog = {
   async createPos(e) {
     e.preventDefault();
     try {
-      const p = await invoke("create_pos", { storeId: Number($("store-select").value), name: $("pos-name").value, externalId: $("pos-code").value });
+      const p = await ownerInvoke("create_pos", { storeId: Number($("store-select").value), name: $("pos-name").value, externalId: $("pos-code").value });
       await this.loadPos();
       $("pos-select").value = p.externalId;
       say("setup-message", t("settings.created", { name: p.name }));
@@ -117,7 +118,7 @@ const settingsDialog = {
     const store = this.stores.find((s) => String(s.id) === $("store-select").value);
     if (!pos) return;
     try {
-      await invoke("choose_pos", { pos, storeName: store ? store.name : "" });
+      await ownerInvoke("choose_pos", { pos, storeName: store ? store.name : "" });
       await this.refresh();
       say("setup-message", t("settings.chosen", { name: pos.name }));
     } catch (err) {
@@ -126,7 +127,7 @@ const settingsDialog = {
   },
   async switchTo(mode) {
     try {
-      await invoke("switch_mode", { mode });
+      await ownerInvoke("switch_mode", { mode });
       location.reload();
     } catch (err) {
       say("setup-message", I18N.error(err), true);
@@ -146,7 +147,7 @@ const settingsDialog = {
       notificationsPublicUrl: $("public-url").value,
     };
     try {
-      await invoke("save_settings", { change });
+      await ownerInvoke("save_settings", { change });
       say("options-message", t("settings.options_saved"));
       await this.refresh();
     } catch (err) {
@@ -198,7 +199,7 @@ export function wireSettings() {
     const secret = $("webhook-secret").value;
     $("webhook-secret").value = ""; // the page keeps no copy
     try {
-      await invoke("save_webhook_secret", { secret });
+      await ownerInvoke("save_webhook_secret", { secret });
       say("webhook-message", t("settings.webhook_secret_kept"));
       await settingsDialog.refresh();
     } catch (err) {

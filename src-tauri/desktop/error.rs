@@ -60,6 +60,12 @@ impl From<crate::money::MoneyError> for CommandError {
     }
 }
 
+impl From<crate::owner::OwnerError> for CommandError {
+    fn from(e: crate::owner::OwnerError) -> Self {
+        Self::with("owner", e.to_string(), serde_json::to_value(&e).unwrap_or_default())
+    }
+}
+
 impl From<ProductError> for CommandError {
     fn from(e: ProductError) -> Self {
         Self::with("product", e.to_string(), serde_json::to_value(&e).unwrap_or_default())

@@ -23,6 +23,8 @@ use crate::vault::Vault;
 pub struct AppState {
     pub paths: AppPaths,
     pub vault: Vault,
+    /// The store owner's PIN and owner mode.
+    pub owner: crate::owner::Owner,
     settings: RwLock<Settings>,
     notices: RwLock<Vec<Notice>>,
     counter: RwLock<Arc<Counter>>,
@@ -32,6 +34,7 @@ impl AppState {
     pub fn new(paths: AppPaths, settings: Settings, counter: Counter, notices: Vec<Notice>) -> Self {
         AppState {
             vault: vault_for(&paths),
+            owner: crate::owner::Owner::open(&paths.config),
             paths,
             settings: RwLock::new(settings),
             notices: RwLock::new(notices),
@@ -130,6 +133,10 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         store_commands::counter_sign,
         store_commands::save_counter_sign,
         store_commands::save_mercado_pago_sign,
+        store_commands::owner_status,
+        store_commands::owner_unlock,
+        store_commands::set_owner_pin,
+        store_commands::owner_lock,
     ])
 }
 

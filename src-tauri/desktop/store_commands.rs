@@ -133,6 +133,7 @@ pub async fn account_status(state: State<'_, AppState>) -> Result<AccountStatus>
 /// kept anywhere.
 #[tauri::command]
 pub async fn save_token(state: State<'_, AppState>, token: String) -> Result<Account> {
+    state.owner.require()?;
     let token = SecretString::from(token.trim().to_owned());
     let account = setup::check_token(&state.settings().api_base_url, &token).await?;
     let vault = state.vault.clone();
@@ -170,6 +171,7 @@ pub async fn save_token(state: State<'_, AppState>, token: String) -> Result<Acc
 /// next start of the account's register.
 #[tauri::command]
 pub async fn save_webhook_secret(state: State<'_, AppState>, secret: String) -> Result<()> {
+    state.owner.require()?;
     let secret = secret.trim().to_owned();
     if secret.len() > 256 || secret.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(CommandError::new("settings", "that is not a webhook secret"));
@@ -206,6 +208,7 @@ fn refuse_while_unfinished(c: &Counter, what: &'static str) -> Result<()> {
 /// Removes the token from the keyring and goes back to the demo.
 #[tauri::command]
 pub async fn forget_token(state: State<'_, AppState>) -> Result<()> {
+    state.owner.require()?;
     refuse_while_unfinished(&counter(&state), "token")?;
     let vault = state.vault.clone();
     tauri::async_runtime::spawn_blocking(move || vault.forget())
@@ -249,6 +252,7 @@ pub struct SettingsChange {
 /// Checks and saves the settings; they apply at the next start or mode switch.
 #[tauri::command]
 pub async fn save_settings(state: State<'_, AppState>, change: SettingsChange) -> Result<Settings> {
+    state.owner.require()?;
     let url = url::Url::parse(change.api_base_url.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -384,6 +388,7 @@ pub struct NewStore {
 
 #[tauri::command]
 pub async fn create_store(state: State<'_, AppState>, store: NewStore) -> Result<StoreView> {
+    state.owner.require()?;
     let (c, user) = account_client(&state).await?;
     let location = Location {
         street_name: store.street_name,
@@ -402,6 +407,7 @@ pub async fn create_pos(
     name: String,
     external_id: String,
 ) -> Result<PosView> {
+    state.owner.require()?;
     let (c, _) = account_client(&state).await?;
     Ok(setup::create_pos(&c, store_id, &name, external_id.trim()).await?)
 }
@@ -410,6 +416,7 @@ pub async fn create_pos(
 /// the amount (`fixed_amount` off) is refused: a payment there names no sale.
 #[tauri::command]
 pub async fn choose_pos(state: State<'_, AppState>, pos: PosView, store_name: String) -> Result<Settings> {
+    state.owner.require()?;
     let running = counter(&state);
     if running.station.pos_external_id != pos.external_id {
         refuse_while_unfinished(&running, "register")?;
@@ -428,6 +435,7 @@ pub async fn choose_pos(state: State<'_, AppState>, pos: PosView, store_name: St
 /// Runs the register on the saved account (`live`) or on the demo; the page reloads after.
 #[tauri::command]
 pub async fn switch_mode(state: State<'_, AppState>, mode: Mode) -> Result<()> {
+    state.owner.require()?;
     if let Some(open) = counter(&state).register.open_sale()? {
         return Err(CommandError::new(
             "busy",
@@ -597,6 +605,7 @@ pub async fn refund(
     amount: Option<String>,
     extra: Option<bool>,
 ) -> Result<UiStory> {
+    state.owner.require()?;
     let ask = match (extra, amount.as_deref().map(str::trim)) {
         (Some(true), _) => RefundAsk::Extra,
         (_, None | Some("")) => RefundAsk::All,
@@ -737,4 +746,36 @@ pub async fn save_counter_sign(state: State<'_, AppState>) -> Result<String> {
     let c = counter(&state);
     let png = compose_counter_sign(&c).await?;
     write_export(&state, &format!("sign-{}.png", c.station.pos_external_id), png)
+}
+
+/// Whether an owner PIN is set and owner mode is open (never the PIN or its hash).
+#[tauri::command]
+pub fn owner_status(state: State<'_, AppState>) -> crate::owner::OwnerStatus {
+    state.owner.status(chrono::Utc::now())
+}
+
+/// Opens owner mode with the PIN (checked off the main thread: the hash is slow on purpose).
+#[tauri::command]
+pub async fn owner_unlock<R: tauri::Runtime>(app: tauri::AppHandle<R>, pin: String) -> Result<()> {
+    use tauri::Manager;
+    tauri::async_runtime::spawn_blocking(move || app.state::<AppState>().owner.unlock(&pin, chrono::Utc::now()))
+        .await
+        .map_err(|e| CommandError::new("owner", e.to_string()))??;
+    Ok(())
+}
+
+/// Sets the owner PIN: the first time anyone asks for an owner action, or in owner mode.
+#[tauri::command]
+pub async fn set_owner_pin<R: tauri::Runtime>(app: tauri::AppHandle<R>, pin: String) -> Result<()> {
+    use tauri::Manager;
+    tauri::async_runtime::spawn_blocking(move || app.state::<AppState>().owner.set_pin(&pin))
+        .await
+        .map_err(|e| CommandError::new("owner", e.to_string()))??;
+    Ok(())
+}
+
+/// Closes owner mode.
+#[tauri::command]
+pub fn owner_lock(state: State<'_, AppState>) {
+    state.owner.lock();
 }

@@ -805,3 +805,46 @@ async fn a_demo_journal_that_cannot_be_written_gives_way_to_a_temporary_one() {
     app.wait_attr("pay-screen", "data-state", "paid").await;
     app.stop().await;
 }
+
+/// The owner's actions ask for the owner PIN in the window: the first refund asks to choose
+/// one (typed twice), the refund then goes through; with owner mode closed, the options ask
+/// for the PIN, a wrong one is said, the right one saves.
+#[tokio::test]
+async fn the_owner_pin_guards_the_owners_actions_in_the_window() {
+    let app = App::start_as_cashier().await;
+    app.english().await;
+    let mp = app.demo_sandbox().await;
+    app.charge_the_demo_yerba().await;
+    app.click("phone-pay").await;
+    app.wait_attr("pay-screen", "data-state", "paid").await;
+    app.click("new-sale").await;
+    app.click("open-history").await;
+    app.click("sale-row-1").await;
+    app.wait_text("story-total", |t| t == "$ 3.500,00").await;
+    app.click("refund").await;
+    app.click("refund-yes").await;
+    app.wait_text("owner-title", |t| t.starts_with("Choose the owner PIN"))
+        .await;
+    app.type_into("owner-pin", "2468").await;
+    app.type_into("owner-pin-again", &format!("2469{ENTER}")).await;
+    app.wait_text("owner-message", |t| t == "The two PINs differ.").await;
+    // Both fields are emptied for a second try.
+    app.type_into("owner-pin", "2468").await;
+    app.type_into("owner-pin-again", &format!("2468{ENTER}")).await;
+    app.wait_text("history-message", |t| t == "Refunded: $ 3.500,00").await;
+    mp.money_agrees(&support::demo_journal(app.home.path())).await;
+    app.click("history-close").await;
+    // The owner steps away; the next owner action asks again.
+    app.open_settings().await;
+    app.click("owner-lock").await;
+    app.wait_attr("owner-lock", "data-done", "1").await;
+    app.click("options-save").await;
+    app.wait_text("owner-title", |t| t == "Owner PIN").await;
+    app.type_into("owner-pin", &format!("0000{ENTER}")).await;
+    app.wait_text("owner-message", |t| t == "Wrong PIN (4 tries left before a pause).")
+        .await;
+    app.type_into("owner-pin", &format!("2468{ENTER}")).await;
+    app.wait_text("options-message", |t| t.starts_with("Saved")).await;
+    app.screenshot("owner-pin").await;
+    app.stop().await;
+}

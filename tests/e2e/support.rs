@@ -17,6 +17,9 @@ pub const ENTER: &str = "\u{E007}";
 /// play the customer and the network from outside the app.
 pub const SANDBOX_SECRET: &str = "e2e-sandbox-control";
 
+/// The owner PIN the tests choose.
+pub const OWNER_PIN: &str = "2468";
+
 /// One window at a time: two WebKit processes on two cores only slow each other down.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -105,8 +108,27 @@ impl App {
         Self::launch(&app, Home::kept(std::path::Path::new(&home)), &[]).await
     }
 
-    /// Starts `application` (a path) on `home` and connects to its window.
+    /// Starts `application` (a path) on `home` and connects to its window, with the store
+    /// owner at the counter: the owner PIN chosen (or entered) and owner mode open.
     pub async fn launch(application: &str, home: Home, env: &[(&str, &str)]) -> App {
+        let app = Self::launch_as_cashier(application, home, env).await;
+        app.wait_attr("link-status", "data-state", "ok").await;
+        let script = "const [pin, done] = arguments; const { invoke } = window.__TAURI__.core; \
+            invoke('owner_status').then(async (s) => { \
+              if (!s.pinSet) await invoke('set_owner_pin', { pin }); \
+              else if (!s.unlocked) await invoke('owner_unlock', { pin }); \
+              done('ok'); }).catch((e) => done(JSON.stringify(e)));";
+        let said = app.client.execute_async(script, vec![OWNER_PIN.into()]).await.unwrap();
+        assert_eq!(said, "ok", "owner mode did not open");
+        app
+    }
+
+    /// A fresh app as a cashier finds it: no owner PIN chosen yet.
+    pub async fn start_as_cashier() -> App {
+        Self::launch_as_cashier(env!("CARGO_BIN_EXE_qr-cashier"), Home::fresh(), &[]).await
+    }
+
+    async fn launch_as_cashier(application: &str, home: Home, env: &[(&str, &str)]) -> App {
         let turn = ONE_AT_A_TIME.lock().await;
         assert!(
             std::env::var_os("DISPLAY").is_some(),

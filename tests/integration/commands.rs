@@ -18,13 +18,24 @@ pub struct Shell {
     pub home: tempfile::TempDir,
 }
 
+/// The owner PIN the test shells set.
+pub const OWNER_PIN: &str = "2468";
+
 impl Shell {
     pub fn demo(site: &str) -> Shell {
         Self::demo_on(site, ApiChoice::Auto)
     }
 
-    /// A demo counter of `site` whose sales speak `api`.
+    /// A demo counter of `site` whose sales speak `api`, the owner's PIN set and owner mode open.
     pub fn demo_on(site: &str, api: ApiChoice) -> Shell {
+        let shell = Self::demo_as_cashier(site, api);
+        // The store owner is at the counter (the owner's door is tested on its own, locked).
+        shell.invoke("set_owner_pin", json!({ "pin": OWNER_PIN })).unwrap();
+        shell
+    }
+
+    /// A demo counter as it first starts: no owner PIN chosen yet.
+    pub fn demo_as_cashier(site: &str, api: ApiChoice) -> Shell {
         let home = tempfile::tempdir().unwrap();
         let paths = AppPaths::under(home.path().to_path_buf());
         let settings = Settings {

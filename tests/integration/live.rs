@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::commands::{line, Shell};
 
-fn files_containing(dir: &Path, needle: &[u8], found: &mut Vec<String>) {
+pub fn files_containing(dir: &Path, needle: &[u8], found: &mut Vec<String>) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
         if path.is_dir() {

@@ -1,4 +1,15 @@
-//! Security properties read from the real configuration and checked on the real listener.
+//! Security properties read from the real configuration and checked on the real listener, and
+//! the doors around the token, one test each:
+//! 1. the API address: `the_token_follows_no_address_it_should_not`;
+//! 2. the notification door under a flood: `a_flood_of_notifications_neither_stalls_a_sale…`;
+//! 3. the notification URL and a taken port: `notifications_go_only_to_the_public_address…`;
+//! 4. and 5. the demo's sandbox and QR: `the_demo_sandbox_answers_only_the_app…`;
+//! 6. CSV formulas: `sale::catalog::tests::formulas_in_names_are_exported_inert…` (unit);
+//! 7. Mercado Pago's bodies: `mercadopago::error::payer_data_tests` (unit);
+//! 8. the owner PIN: `the_owners_actions_need_the_owner_pin_in_rust`, `owner::tests` (unit).
+//!
+//! In the window (`tests/e2e/main.rs`): 1 through the store owner's set-up, 3's notice, 5's DEMO
+//! on the customer display, 8's PIN dialog (`the_owner_pin_guards_the_owners_actions…`).
 
 use std::time::Duration;
 
@@ -391,4 +402,83 @@ async fn a_flood_of_notifications_neither_stalls_a_sale_nor_burns_the_rate_limit
     );
     assert_eq!(k.register.journal().get(sale.id).unwrap().state, SaleState::Paid);
     k.money_agrees();
+}
+
+/// Door 8: the owner's actions — refunds, the token, the webhook secret, the API address and
+/// the options, the register's store, POS and mode — are refused by the commands themselves
+/// while owner mode is closed; the PIN opens it, wrong PINs lock it for a while, and the PIN is
+/// nowhere but as a salted Argon2id hash.
+#[test]
+fn the_owners_actions_need_the_owner_pin_in_rust() {
+    use crate::commands::{line, Shell, OWNER_PIN};
+    use serde_json::json;
+    let shell = Shell::demo("MLA");
+    let sale = shell.charge(json!([line("Pan", "100", 1)]));
+    shell.invoke("demo_customer", json!({ "action": "pay" })).unwrap();
+    shell.until_sale("paid", |s| s["state"] == "paid");
+    shell.invoke("owner_lock", json!({})).unwrap();
+    let settings = json!({ "change": { "apiBaseUrl": "https://api.mercadopago.com", "orderTtlSecs": 600,
+                                       "notificationsEnabled": false, "notificationsBind": "127.0.0.1:0" } });
+    let pos = json!({ "id": 1, "name": "Caja", "externalId": "CAJA9", "storeId": "1", "qrImage": null, "qrDocument": null, "fixedAmount": true });
+    let owners: Vec<(&str, serde_json::Value)> = vec![
+        ("refund", json!({ "saleId": sale["id"], "amount": null })),
+        ("refund", json!({ "saleId": sale["id"], "amount": null, "extra": true })),
+        ("save_token", json!({ "token": "APP_USR-1" })),
+        ("forget_token", json!({})),
+        ("save_webhook_secret", json!({ "secret": "abc" })),
+        ("save_settings", settings.clone()),
+        (
+            "create_store",
+            json!({ "store": { "name": "x", "streetName": "y", "streetNumber": "1", "city": "c", "state": "s" } }),
+        ),
+        (
+            "create_pos",
+            json!({ "storeId": 1, "name": "Caja", "externalId": "CAJA9" }),
+        ),
+        ("choose_pos", json!({ "pos": pos, "storeName": "x" })),
+        ("switch_mode", json!({ "mode": "demo" })),
+    ];
+    let refused = |shell: &Shell, reason: &str| {
+        for (cmd, args) in &owners {
+            let e = shell.invoke(cmd, args.clone()).unwrap_err();
+            assert_eq!(
+                (e["kind"].as_str(), e["reason"].as_str()),
+                (Some("owner"), Some(reason)),
+                "{cmd}: {e}"
+            );
+        }
+    };
+    refused(&shell, "needed");
+    assert_eq!(shell.invoke("owner_status", json!({})).unwrap()["unlocked"], false);
+    // Nothing happened: the sale is as it was, no refund.
+    let story = shell.invoke("sale_story", json!({ "saleId": sale["id"] })).unwrap();
+    assert_eq!(story["sale"]["outcome"]["kind"], "paid", "{story}");
+    // The cashier cannot set a new PIN over the owner's.
+    let e = shell.invoke("set_owner_pin", json!({ "pin": "1111" })).unwrap_err();
+    assert_eq!(e["reason"], "needed");
+    // Wrong PINs, then the lockout (the right PIN waits it out too).
+    for (pin, left) in [("0000", 4), ("12345678", 3), ("abcd", 2), ("", 1)] {
+        let e = shell.invoke("owner_unlock", json!({ "pin": pin })).unwrap_err();
+        assert_eq!(
+            (e["reason"].as_str(), e["left"].as_u64()),
+            (Some("wrong"), Some(left)),
+            "{pin:?}: {e}"
+        );
+    }
+    let e = shell.invoke("owner_unlock", json!({ "pin": "9999" })).unwrap_err();
+    assert_eq!(e["reason"], "locked", "{e}");
+    let e = shell.invoke("owner_unlock", json!({ "pin": OWNER_PIN })).unwrap_err();
+    assert_eq!(e["reason"], "locked", "{e}");
+    refused(&shell, "needed");
+    // The PIN is in no file, only its hash.
+    let mut found = Vec::new();
+    crate::live::files_containing(shell.home.path(), OWNER_PIN.as_bytes(), &mut found);
+    assert!(found.is_empty(), "the PIN is in {found:?}");
+    let mut hashed = Vec::new();
+    crate::live::files_containing(shell.home.path(), b"$argon2id$", &mut hashed);
+    assert_eq!(hashed.len(), 1, "the hash is kept in one file: {hashed:?}");
+    assert!(hashed[0].ends_with("owner.json"), "{hashed:?}");
+    // A counter as it first starts: the owner's actions ask for a PIN to be chosen.
+    let unset = Shell::demo_as_cashier("MLA", qr_cashier::settings::ApiChoice::Auto);
+    refused(&unset, "unset");
 }
