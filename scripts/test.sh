@@ -9,7 +9,7 @@ say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 scripts/setup.sh test
 
 say "the page's pure pieces: node --test (scanner bursts, amount typing, sale screens, words)"
-node --test tests/ui/lib.test.js tests/ui/i18n.test.js
+node --test tests/ui/lib.test.js tests/ui/i18n.test.js tests/ui/steps.test.js
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -4,6 +4,7 @@ import { ownerInvoke } from "./owner.js";
 import { $, t, I18N, invoke, state, say, printOut } from "./page.js";
 import { focusScan } from "./cart.js";
 import { refundExtra } from "./pay.js";
+import { stepParts } from "./lib/steps.js";
 
 const salesDialog = {
   page: 0,
@@ -60,7 +61,7 @@ const salesDialog = {
     $("story-ids").textContent = `ref ${s.sale.externalReference} · MO ${s.merchantOrderIds.join(", ") || "–"} · pay ${s.paymentIds.join(", ") || "–"}`;
     $("story-changes").replaceChildren(...s.changes.map((c) => {
       const li = document.createElement("li");
-      li.textContent = `${c.at} ${t(`state.${c.state}`)}: ${c.detail}`;
+      li.textContent = `${c.at} ${t(`state.${c.state}`)}: ${stepWords(c.detail)}`;
       return li;
     }));
     $("refund").disabled = !["paid", "cancelled", "expired"].includes(s.sale.state);
@@ -132,6 +133,17 @@ const salesDialog = {
     printOut("receipt");
   },
 };
+
+/** A step's detail (the journal's words, for support) in the page's language. */
+function stepWords(detail) {
+  return stepParts(detail)
+    .map((p) => {
+      if (!p.key) return p.text;
+      const params = p.params.state ? { ...p.params, state: t(`state.${p.params.state}`) } : p.params;
+      return t(p.key, params);
+    })
+    .join("; ");
+}
 
 function differenceText(d) {
   const what = t(`history.what.${d.what}`, { amount: d.amount });

@@ -407,6 +407,14 @@ async fn each_country_reads_its_own_words() {
     app.wait_text("sales", |t| t.contains("cancelada")).await;
     let listed = app.find("sales").await.text().await.unwrap();
     assert!(!listed.contains("cancelled"), "{listed}");
+    // The sale's steps too.
+    app.click("sale-row-1").await;
+    let steps = app
+        .wait_text("story-changes", |t| {
+            t.contains("cobro pedido") && t.contains("orden retirada")
+        })
+        .await;
+    assert!(!steps.contains("order") && !steps.contains("charge"), "{steps}");
     app.click("history-close").await;
     app.stop().await;
     let app = App::start_with(&[("QR_CASHIER_DEMO_SITE", "MLB")]).await;
