@@ -290,21 +290,7 @@ async fn creating(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     // The order lives only what is left of the sale's lifetime, however late it is sent.
     let ttl = (ends - now).to_std().unwrap_or_default().max(Duration::from_secs(1));
     match legacy::put(r, sale, ttl).await {
-        Ok(_) => {
-            let update = SaleUpdate {
-                expires_at: Some(ends),
-                last_error: Some(None),
-                ..Default::default()
-            };
-            go(
-                r,
-                sale,
-                SaleState::Waiting,
-                "order on the POS",
-                update,
-                Progress::WaitingForCustomer,
-            )
-        }
+        Ok(_) => on_the_pos(r, sale, ends, None),
         Err(e) if e.is_uncertain() || matches!(e, ApiError::InvalidToken(_)) => Next::Trouble(e),
         Err(e) => {
             let sale = match r.journal().get(sale.id) {
@@ -323,28 +309,32 @@ async fn creating(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     }
 }
 
+/// The order is on the POS until `ends`: the sale waits for the customer (with the Orders
+/// API's order id, on that API).
+fn on_the_pos(r: &Register, sale: &Sale, ends: DateTime<Utc>, order_id: Option<String>) -> Next {
+    let update = SaleUpdate {
+        order_id,
+        expires_at: Some(ends),
+        last_error: Some(None),
+        ..Default::default()
+    };
+    go(
+        r,
+        sale,
+        SaleState::Waiting,
+        "order on the POS",
+        update,
+        Progress::WaitingForCustomer,
+    )
+}
+
 /// The Orders API's create (a replay after a lost answer): `waiting` with the order's id.
 async fn put_order(r: &Register, sale: &Sale, ends: DateTime<Utc>) -> Next {
     if r.now() >= ends {
         return expire(r, sale, "never sent, and older than an order's lifetime");
     }
     match orders::put(r, sale, ends).await {
-        Ok(order) => {
-            let update = SaleUpdate {
-                order_id: Some(order.id),
-                expires_at: Some(ends),
-                last_error: Some(None),
-                ..Default::default()
-            };
-            go(
-                r,
-                sale,
-                SaleState::Waiting,
-                "order on the POS",
-                update,
-                Progress::WaitingForCustomer,
-            )
-        }
+        Ok(order) => on_the_pos(r, sale, ends, Some(order.id)),
         Err(e) if e.is_uncertain() || matches!(e, ApiError::InvalidToken(_)) => Next::Trouble(e),
         // Answered no: with its key, nothing of this create can land later.
         Err(e) => fail(r, sale, &e),

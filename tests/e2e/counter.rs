@@ -192,6 +192,7 @@ async fn destructive_keys_ask_or_can_be_undone() {
         .await;
     assert_eq!(count(&app, &format!("[data-testid=product-{YERBA}]")).await, 0);
     app.click("catalog-close").await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 
@@ -289,6 +290,7 @@ async fn the_counter_fits_every_store_screen() {
         app.type_into("quick-price", &format!("1.234.567,89{ENTER}")).await;
         app.wait_text("cart-total", |t| t == "$ 1.234.567,89").await;
     }
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 
@@ -344,6 +346,7 @@ async fn each_end_reads_from_two_meters() {
     app.wait_attr("pay-screen", "data-state", "waiting").await;
     app.click("phone-expire").await;
     readable(&app, "expired", "✕").await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 
@@ -382,6 +385,7 @@ async fn the_customer_sees_the_cart_and_what_is_missing() {
         t == "Partly paid: $ 2.175,00 of $ 4.350,00 · $ 2.175,00 to go"
     })
     .await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 
@@ -416,6 +420,7 @@ async fn each_country_reads_its_own_words() {
         .await;
     assert!(!steps.contains("order") && !steps.contains("charge"), "{steps}");
     app.click("history-close").await;
+    app.demo_money_agrees().await;
     app.stop().await;
     let app = App::start_with(&[("QR_CASHIER_DEMO_SITE", "MLB")]).await;
     app.wait_attr("link-status", "data-state", "ok").await;
@@ -424,5 +429,6 @@ async fn each_country_reads_its_own_words() {
     app.type_into("scan", &format!("pao de queijo{ENTER}")).await;
     app.wait_text("line-title-1", |t| t == "Pão de queijo 400 g").await;
     app.wait_text("items", |t| t == "1 item").await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }

@@ -67,6 +67,7 @@ async fn a_full_demo_sale_paid_from_the_customer_phone() {
     app.screenshot("paid").await;
     app.click("new-sale").await;
     app.wait_text("cart-empty", |t| t.contains("empty")).await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 
@@ -88,6 +89,7 @@ async fn a_rejected_payment_then_a_paid_one() {
         .contains("can try again"));
     app.click("phone-pay").await;
     app.wait_attr("pay-screen", "data-state", "paid").await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 
@@ -105,6 +107,7 @@ async fn a_cancel_and_then_an_expiry() {
     app.wait_text("pay-total", |t| t == "$ 3.500,00").await;
     app.click("phone-expire").await;
     app.wait_attr("pay-screen", "data-state", "expired").await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 
@@ -175,6 +178,7 @@ async fn a_chilean_sale_has_integer_amounts() {
     app.wait_text("pay-total", |t| t == "$ 3.990").await;
     app.click("phone-pay").await;
     app.wait_attr("pay-screen", "data-state", "paid").await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 
@@ -279,6 +283,7 @@ async fn the_customer_display_follows_the_sale() {
     app.wait_text("customer-outcome", |t| t == "¡Gracias!" || t == "Thank you!")
         .await;
     app.screenshot("customer-paid").await;
+    app.demo_money_agrees().await;
     app.stop().await;
 }
 

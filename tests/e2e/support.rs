@@ -347,6 +347,15 @@ impl App {
         }
     }
 
+    /// The money oracle on the demo: every sale's collected in the demo's journal equals what
+    /// its sandbox holds for it, over all its orders.
+    pub async fn demo_money_agrees(&self) {
+        self.demo_sandbox()
+            .await
+            .money_agrees(&demo_journal(self.home.path()))
+            .await;
+    }
+
     /// The demo's own sandbox (its address, as the app reports it).
     pub async fn demo_sandbox(&self) -> Sandbox {
         let info = self.invoke("app_info", serde_json::json!({})).await;

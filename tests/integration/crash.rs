@@ -162,20 +162,7 @@ impl Crash {
             "no order left on the POS for a finished sale"
         );
         assert!(sale.pos_doubt_until.is_none(), "nothing of the sale can still land");
-        let orders = match self.api {
-            Api::Legacy => w
-                .merchant_orders
-                .values()
-                .filter(|m| m.external_reference == sale.external_reference)
-                .map(|m| m.preference_id.clone())
-                .collect::<std::collections::HashSet<_>>()
-                .len(),
-            Api::Orders => w
-                .qr_orders
-                .values()
-                .filter(|o| o.external_reference == sale.order_reference())
-                .count(),
-        };
+        let orders = crate::sale_life::orders_in(&w, self.api, sale);
         assert!(orders <= 1, "one order per sale: {orders}");
     }
 }

@@ -21,6 +21,25 @@ pub struct Counter {
     pub _dir: tempfile::TempDir,
 }
 
+/// How many orders `world` holds for `sale` on `api` (merchant orders of different preferences
+/// on the attended model, Orders API orders): one, however many times it was sent.
+pub fn orders_in(world: &qr_cashier::sandbox::World, api: Api, sale: &qr_cashier::sale::Sale) -> usize {
+    match api {
+        Api::Legacy => world
+            .merchant_orders
+            .values()
+            .filter(|m| m.external_reference == sale.external_reference)
+            .map(|m| m.preference_id.clone())
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        Api::Orders => world
+            .qr_orders
+            .values()
+            .filter(|o| o.external_reference == sale.order_reference())
+            .count(),
+    }
+}
+
 pub fn quick_schedule() -> PollSchedule {
     PollSchedule {
         fast: Duration::from_millis(50),
@@ -223,21 +242,7 @@ impl Counter {
 
     /// The references of the orders put on the POS for `sale` (one, whatever was replayed).
     pub fn orders_of(&self, sale: &qr_cashier::sale::Sale) -> usize {
-        let w = self.sb.world();
-        match self.api {
-            Api::Legacy => w
-                .merchant_orders
-                .values()
-                .filter(|m| m.external_reference == sale.external_reference)
-                .map(|m| m.preference_id.clone())
-                .collect::<std::collections::HashSet<_>>()
-                .len(),
-            Api::Orders => w
-                .qr_orders
-                .values()
-                .filter(|o| o.external_reference == sale.order_reference())
-                .count(),
-        }
+        orders_in(&self.sb.world(), self.api, sale)
     }
 
     /// No order a customer could pay is on the POS.
