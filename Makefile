@@ -20,6 +20,16 @@ bundle:
 test-bundle:
 	@scripts/test-bundle.sh
 
+# Windows, built here: `make bundle-windows` cross-builds the release app and its installer;
+# `make test-windows` runs the core's suites under Wine and installs, upgrades and removes the
+# installer in a fresh Wine prefix (CI runs it).
+.PHONY: bundle-windows test-windows
+bundle-windows:
+	@scripts/bundle-windows.sh >/dev/null
+
+test-windows:
+	@scripts/test-windows.sh
+
 # The model-based soak: seeded random interleavings of cashier, customer and network on a
 # register process killed at random, each run checked against the money oracle (loopback only).
 # SEED=<n> replays a run: make soak SEED=123 RUNS=1

@@ -4,6 +4,8 @@
 #   scripts/setup.sh          system packages for building and running
 #   scripts/setup.sh test     + Xvfb, gnome-keyring, WebKitWebDriver, tauri-driver, Node
 #   scripts/setup.sh bundle   + the Tauri CLI from npm
+#   scripts/setup.sh windows  + what builds and tests the Windows app here: Rust's Windows target,
+#                               mingw-w64, Wine and NSIS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,9 @@ need_pkgs=(build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libsecret-1-dev dbus dbus-x11)
 case "${1:-run}" in
   test|bundle) need_pkgs+=(xvfb xauth webkit2gtk-driver gnome-keyring imagemagick keyutils) ;;
+esac
+case "${1:-run}" in
+  windows) need_pkgs+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 nsis) ;;
 esac
 # Node: the page's unit tests run on it, and npm brings the Tauri CLI. Debian's, unless the
 # machine has them already.
@@ -41,6 +46,14 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 say "Rust: $(rustc --version)"
+if [ "${1:-run}" = windows ]; then
+  if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+    say "adding Rust's Windows target (rustup target add x86_64-pc-windows-gnu)"
+    rustup target add x86_64-pc-windows-gnu
+  else
+    say "Rust's Windows target: present"
+  fi
+fi
 
 case "${1:-run}" in
   test|bundle)

@@ -26,7 +26,7 @@ impl AppPaths {
         if let Some(home) = std::env::var_os("QR_CASHIER_HOME").filter(|h| !h.is_empty()) {
             return Self::under(PathBuf::from(home));
         }
-        // The same folders Tauri's path resolver gives for this identifier, known before the
+        // The platform's folders for this identifier (Tauri's, but on Windows), known before the
         // app is built so logging starts first.
         let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
         let xdg = |var: &str, fallback: &str| {
@@ -50,24 +50,25 @@ impl AppPaths {
                 logs: home.join("Library/Logs").join(APP_ID),
             }
         } else {
-            let roaming = std::env::var_os("APPDATA")
-                .map(PathBuf::from)
-                .unwrap_or_default()
-                .join(APP_ID);
+            // Windows: one folder in the user's local app data. Not the roaming one Tauri would
+            // pick: a register's journal and settings belong to this counter's PC and must never
+            // follow the user to another.
             let local = std::env::var_os("LOCALAPPDATA")
                 .map(PathBuf::from)
                 .unwrap_or_default()
                 .join(APP_ID);
             AppPaths {
-                data: roaming.clone(),
-                config: roaming,
                 logs: local.join("logs"),
+                data: local.clone(),
+                config: local,
             }
         }
     }
 
-    /// Logs to a file rotated daily in `logs` (the last 14 kept) and to stderr.
-    pub fn init_logging(&self) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    /// Logs to a file rotated daily in `logs` (the last 14 kept) and to stderr. Each line is
+    /// written as it happens (no buffer to lose): the line before a crash is the one support
+    /// needs.
+    pub fn init_logging(&self) {
         use tracing_subscriber::prelude::*;
         let filter = tracing_subscriber::EnvFilter::try_from_env("QR_CASHIER_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -81,19 +82,16 @@ impl AppPaths {
             .build(&self.logs);
         match file {
             Ok(appender) => {
-                let (writer, guard) = tracing_appender::non_blocking(appender);
-                let file_layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer);
+                let file_layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(appender);
                 let _ = tracing_subscriber::registry()
                     .with(filter)
                     .with(stderr)
                     .with(file_layer)
                     .try_init();
-                Some(guard)
             }
             Err(e) => {
                 let _ = tracing_subscriber::registry().with(filter).with(stderr).try_init();
                 tracing::warn!(error = %e, folder = %self.logs.display(), "cannot write logs to a file");
-                None
             }
         }
     }

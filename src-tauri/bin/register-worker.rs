@@ -1,8 +1,8 @@
 //! Runs a register headless on a journal, for the crash tests and the soak: the process that
-//! gets killed with SIGKILL and started again.
+//! gets killed (SIGKILL, TerminateProcess on Windows) and started again.
 //!
 //! `register-worker --base-url URL --user-id N --pos EXT --journal FILE [--ttl-secs S]
-//!  [--late-secs S] [--doubt-ms MS] [--timeout-ms MS] [--opened-secs S] [--site MLA]
+//!  [--late-secs S] [--late-every-ms MS] [--doubt-ms MS] [--timeout-ms MS] [--opened-secs S] [--site MLA]
 //!  [--api legacy|orders] [--charge PRICE]
 //!  [--cancel-when-waiting] [--pause-at STATE] [--hammer N] [--serve]`
 //!
@@ -38,6 +38,7 @@ struct Args {
     pause_at: Option<SaleState>,
     hammer: Option<u64>,
     late_secs: u64,
+    late_every_ms: u64,
     doubt_ms: u64,
     timeout_ms: u64,
     site: String,
@@ -49,6 +50,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         ttl_secs: 600,
+        late_every_ms: 50,
         doubt_ms: 2000,
         timeout_ms: 3000,
         opened_secs: 2,
@@ -70,6 +72,7 @@ fn args() -> Args {
             "--hammer" => a.hammer = Some(value().parse().unwrap_or_else(|_| die("bad --hammer"))),
             "--cancel-when-waiting" => a.cancel_when_waiting = true,
             "--late-secs" => a.late_secs = value().parse().unwrap_or_else(|_| die("bad --late-secs")),
+            "--late-every-ms" => a.late_every_ms = value().parse().unwrap_or_else(|_| die("bad --late-every-ms")),
             "--doubt-ms" => a.doubt_ms = value().parse().unwrap_or_else(|_| die("bad --doubt-ms")),
             "--timeout-ms" => a.timeout_ms = value().parse().unwrap_or_else(|_| die("bad --timeout-ms")),
             "--opened-secs" => a.opened_secs = value().parse().unwrap_or_else(|_| die("bad --opened-secs")),
@@ -106,9 +109,19 @@ fn cart(price: &str) -> Cart {
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let a = args();
+    // Paused at a step, the worker must send nothing more: on a runtime of one thread the
+    // blocked hook holds every task (the watchers, the client's connections), on every
+    // platform, as a stopped process would.
+    let runtime = match a.pause_at {
+        Some(_) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        None => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+    };
+    runtime.unwrap_or_else(|e| die(&e.to_string())).block_on(run(a));
+}
+
+async fn run(a: Args) {
     let journal = Arc::new(Journal::open(a.journal.as_ref()).unwrap_or_else(|e| die(&e.to_string())));
     if let Some(n) = a.hammer {
         // Journal writes as fast as they go, to be killed in the middle of one.
@@ -149,7 +162,7 @@ async fn main() {
         fast: Duration::from_millis(50),
         medium: Duration::from_millis(50),
         slow: Duration::from_millis(50),
-        late_every: Duration::from_millis(50),
+        late_every: Duration::from_millis(a.late_every_ms),
         late_for: Duration::from_secs(a.late_secs),
         pending_every: Duration::from_millis(100),
         max_backoff: Duration::from_millis(300),
@@ -179,12 +192,8 @@ async fn main() {
         say(&format!("step {} {}", sale.state, sale.id));
         if Some(sale.state) == pause_at {
             say("paused");
-            // The whole process stops right after the journal write, before the request it
-            // announces (every thread: the watchers too), and waits for its SIGKILL.
-            #[cfg(unix)]
-            unsafe {
-                libc::raise(libc::SIGSTOP);
-            }
+            // Right after the journal write, before the request it announces, the runtime stops
+            // (its one thread blocks here) until the test kills the process.
             loop {
                 std::thread::sleep(Duration::from_secs(3600));
             }

@@ -198,7 +198,8 @@ async fn start_demo_on_any_journal(paths: &AppPaths, settings: &Settings, notice
 /// Starts the desktop app.
 pub fn run() {
     let paths = AppPaths::from_env_or_platform();
-    let _log_guard = paths.init_logging();
+    paths.init_logging();
+    log_panics();
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data = %paths.data.display(), "starting");
     let mut settings = Settings::load(&paths.config).unwrap_or_else(|e| {
         tracing::error!(error = %e, "using default settings");
@@ -233,17 +234,61 @@ pub fn run() {
             }))
             .plugin(tauri_plugin_window_state::Builder::default().build());
     }
-    let app = build(builder, state)
+    build(builder, state)
         .setup(|app| {
-            tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::App("index.html".into()))
+            let window = tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::App("index.html".into()))
                 .title("QR Cashier")
                 .inner_size(1280.0, 800.0)
                 .min_inner_size(1024.0, 640.0)
-                .build()?;
-            let _ = app.get_webview_window("main").map(|w| w.set_focus());
+                .build();
+            match window {
+                Ok(w) => {
+                    let _ = w.set_focus();
+                }
+                Err(e) => {
+                    // No window to say it in (on Windows: WebView2 missing or broken). The log
+                    // and a message box say it, and the app ends instead of running unseen.
+                    tracing::error!(error = %e, "the window could not open");
+                    no_window(&e.to_string());
+                    app.handle().exit(1);
+                }
+            }
             Ok(())
         })
-        .build(tauri::generate_context!())
-        .expect("the window system could not start");
-    app.run(|_, _| {});
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the window system could not start");
+            no_window(&e.to_string());
+            std::process::exit(1);
+        });
+}
+
+/// A panic anywhere (a thread of the core, the window's own) goes to the log too: on Windows the
+/// app has no console, and support reads the log.
+fn log_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(panic = %info, "the app stopped on an error");
+        default(info);
+    }));
+}
+
+const NO_WINDOW: &str = "QR Cashier no pudo abrir su ventana. / O QR Cashier não conseguiu abrir sua janela. / QR Cashier could not open its window.\n\n\
+Windows: instalá / instale / install Microsoft Edge WebView2 Runtime:\nhttps://developer.microsoft.com/microsoft-edge/webview2/";
+
+/// Tells the person at the PC that the app cannot open its window.
+fn no_window(error: &str) {
+    eprintln!("{NO_WINDOW}\n\n{error}");
+    #[cfg(windows)]
+    {
+        #[link(name = "user32")]
+        extern "system" {
+            fn MessageBoxW(window: *mut std::ffi::c_void, text: *const u16, caption: *const u16, kind: u32) -> i32;
+        }
+        let wide = |s: &str| s.encode_utf16().chain(std::iter::once(0)).collect::<Vec<u16>>();
+        let (text, caption) = (wide(&format!("{NO_WINDOW}\n\n({error})")), wide("QR Cashier"));
+        const MB_ICONERROR: u32 = 0x10;
+        // SAFETY: both strings are NUL-terminated UTF-16 and outlive the call; no owner window.
+        unsafe { MessageBoxW(std::ptr::null_mut(), text.as_ptr(), caption.as_ptr(), MB_ICONERROR) };
+    }
 }

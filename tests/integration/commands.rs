@@ -18,6 +18,15 @@ pub struct Shell {
     pub home: tempfile::TempDir,
 }
 
+/// Where the app's own page is served from, as the webview reports it when it invokes a command:
+/// Tauri's custom protocol, which WebView2 on Windows reaches as `http://tauri.localhost`. A
+/// command invoked from any other address is not the app's page and is refused.
+const APP_URL: &str = if cfg!(windows) {
+    "http://tauri.localhost"
+} else {
+    "tauri://localhost"
+};
+
 /// The owner PIN the test shells set.
 pub const OWNER_PIN: &str = "2468";
 
@@ -60,13 +69,18 @@ impl Shell {
     }
 
     pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.invoke_from(APP_URL, cmd, args)
+    }
+
+    /// A command as a page at `url` would invoke it.
+    pub fn invoke_from(&self, url: &str, cmd: &str, args: Value) -> Result<Value, Value> {
         get_ipc_response(
             &self.window,
             InvokeRequest {
                 cmd: cmd.into(),
                 callback: CallbackFn(0),
                 error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
+                url: url.parse().unwrap(),
                 body: InvokeBody::Json(args),
                 headers: Default::default(),
                 invoke_key: INVOKE_KEY.to_string(),
@@ -116,6 +130,22 @@ fn unknown_commands_are_refused() {
     assert!(shell.invoke("read_token", json!({})).is_err());
 }
 
+/// The app's commands answer its own page, at the address the platform's webview serves it from
+/// (WebView2 on Windows: `http://tauri.localhost`), and no other page.
+#[test]
+fn only_the_apps_own_page_reaches_its_commands() {
+    let shell = Shell::demo("MLA");
+    assert_eq!(shell.invoke("app_info", json!({})).unwrap()["mode"], "demo");
+    for elsewhere in [
+        "https://evil.example/",
+        "http://localhost:8080/",
+        "https://tauri.localhost.evil.example/",
+    ] {
+        let refused = shell.invoke_from(elsewhere, "app_info", json!({}));
+        assert!(refused.is_err(), "{elsewhere} reached a command: {refused:?}");
+    }
+}
+
 #[test]
 fn quotes_are_exact_and_written_for_the_country() {
     let shell = Shell::demo("MLA");
@@ -147,11 +177,11 @@ fn a_full_demo_sale_through_the_commands() {
     let saved = shell.invoke("save_register_qr", json!({})).unwrap();
     let png = std::fs::read(saved.as_str().unwrap()).unwrap();
     assert_eq!(&png[1..4], b"PNG");
-    assert!(saved.as_str().unwrap().ends_with("exports/qr-CAJA1.png"));
+    assert!(std::path::Path::new(saved.as_str().unwrap()).ends_with("exports/qr-CAJA1.png"));
     let sign = shell.invoke("counter_sign", json!({})).unwrap();
     assert!(sign.as_str().unwrap().starts_with("data:image/png;base64,"));
     let saved = shell.invoke("save_counter_sign", json!({})).unwrap();
-    assert!(saved.as_str().unwrap().ends_with("exports/sign-CAJA1.png"));
+    assert!(std::path::Path::new(saved.as_str().unwrap()).ends_with("exports/sign-CAJA1.png"));
     let sign = std::fs::read(saved.as_str().unwrap()).unwrap();
     assert_eq!(
         crate::qr::qr_in(&sign),
@@ -159,7 +189,7 @@ fn a_full_demo_sale_through_the_commands() {
         "the sign carries the register's own QR"
     );
     let saved = shell.invoke("save_mercado_pago_sign", json!({})).unwrap();
-    assert!(saved.as_str().unwrap().ends_with("exports/mercado-pago-sign-CAJA1.pdf"));
+    assert!(std::path::Path::new(saved.as_str().unwrap()).ends_with("exports/mercado-pago-sign-CAJA1.pdf"));
     let pdf = String::from_utf8(std::fs::read(saved.as_str().unwrap()).unwrap()).unwrap();
     let register = crate::qr::qr_in(&png).pop().unwrap();
     assert!(pdf.starts_with("%PDF-") && pdf.contains(&register), "{pdf}");

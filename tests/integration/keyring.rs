@@ -1,5 +1,6 @@
-//! The vault against a real Secret Service: gnome-keyring, unlocked in the private D-Bus
-//! session that `make test` starts. Without it this test fails and says so.
+//! The vault against the platform's real store: on Linux a Secret Service (gnome-keyring,
+//! unlocked in the private D-Bus session that `make test` starts; without it this test fails
+//! and says so), on Windows the Credential Manager (Wine's, in `make test-windows`).
 
 use qr_cashier::vault::Vault;
 use secrecy::{ExposeSecret, SecretString};
@@ -7,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::support::*;
 
 fn require_session_bus() {
+    #[cfg(target_os = "linux")]
     assert!(
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
         "no D-Bus session: the keyring tests need gnome-keyring in a private session; run them with `make test`"
