@@ -46,6 +46,22 @@ const COMMANDS: &[&str] = &[
     "owner_unlock",
     "set_owner_pin",
     "owner_lock",
+    "scan_label",
+    "cash_quote",
+    "cash_due",
+    "charge_cash",
+    "till_status",
+    "open_till",
+    "move_cash",
+    "close_till",
+    "z_report",
+    "list_tills",
+    "export_z_csv",
+    "ticket",
+    "print_ticket",
+    "print_z",
+    "test_print",
+    "save_counter_settings",
 ];
 
 fn main() {

@@ -160,40 +160,47 @@ fn demo_store(
     }
 }
 
-/// Demo products per currency: (SKU, name, price).
-fn demo_products(currency: Currency) -> Vec<(&'static str, &'static str, &'static str)> {
-    let prices: [&str; 6] = match currency {
-        Currency::Ars => ["3500", "4200.50", "850", "1200", "2900.90", "1750"],
-        Currency::Brl => ["25.90", "32.50", "6.50", "4.99", "18.00", "9.90"],
-        Currency::Mxn => ["89.50", "120.00", "18.00", "22.50", "65.90", "35.00"],
-        Currency::Uyu => ["189", "229.50", "45", "60", "149.90", "95"],
-        Currency::Pen => ["24.90", "32.00", "3.50", "4.20", "15.90", "8.50"],
-        Currency::Clp => ["3990", "4590", "890", "1290", "2490", "1590"],
-        Currency::Cop => ["14900", "18500", "3200", "4500", "12900", "6900"],
+/// Demo products per currency: (SKU, name, price, sold by weight). The weighed ones (price per
+/// kilogram) have the 5-digit codes a scale prints on its labels.
+fn demo_products(currency: Currency) -> Vec<(&'static str, &'static str, &'static str, bool)> {
+    let prices: [&str; 8] = match currency {
+        Currency::Ars => ["3500", "4200.50", "850", "1200", "2900.90", "1750", "8900", "12500"],
+        Currency::Brl => ["25.90", "32.50", "6.50", "4.99", "18.00", "9.90", "49.90", "39.90"],
+        Currency::Mxn => [
+            "89.50", "120.00", "18.00", "22.50", "65.90", "35.00", "189.50", "159.00",
+        ],
+        Currency::Uyu => ["189", "229.50", "45", "60", "149.90", "95", "459", "389"],
+        Currency::Pen => ["24.90", "32.00", "3.50", "4.20", "15.90", "8.50", "32.90", "28.50"],
+        Currency::Clp => ["3990", "4590", "890", "1290", "2490", "1590", "8990", "7490"],
+        Currency::Cop => ["14900", "18500", "3200", "4500", "12900", "6900", "32900", "27900"],
     };
     // A Brazilian store sells in Portuguese.
     let names = match currency {
         Currency::Brl => [
-            ("7890387000018", "Café torrado 500 g"),
-            ("7890580000020", "Pão de queijo 400 g"),
-            ("7890040000032", "Guaraná 2 L"),
-            ("7898062000044", "Água mineral 1,5 L"),
-            ("7890787000056", "Doce de leite 400 g"),
-            ("7891234000068", "Pão de forma"),
+            ("7890387000018", "Café torrado 500 g", false),
+            ("7890580000020", "Pão de queijo 400 g", false),
+            ("7890040000032", "Guaraná 2 L", false),
+            ("7898062000044", "Água mineral 1,5 L", false),
+            ("7890787000056", "Doce de leite 400 g", false),
+            ("7891234000068", "Pão de forma", false),
+            ("00101", "Queijo muçarela", true),
+            ("00102", "Presunto cozido", true),
         ],
         _ => [
-            ("7790387000011", "Yerba mate 1 kg"),
-            ("7790580000023", "Café molido 250 g"),
-            ("7790040000035", "Alfajor de chocolate"),
-            ("7798062000047", "Agua mineral 1,5 L"),
-            ("7790787000059", "Dulce de leche 400 g"),
-            ("7791234000061", "Pan lactal"),
+            ("7790387000011", "Yerba mate 1 kg", false),
+            ("7790580000023", "Café molido 250 g", false),
+            ("7790040000035", "Alfajor de chocolate", false),
+            ("7798062000047", "Agua mineral 1,5 L", false),
+            ("7790787000059", "Dulce de leche 400 g", false),
+            ("7791234000061", "Pan lactal", false),
+            ("00101", "Queso de máquina", true),
+            ("00102", "Jamón cocido", true),
         ],
     };
     names
         .into_iter()
         .zip(prices)
-        .map(|((sku, name), price)| (sku, name, price))
+        .map(|((sku, name, by_weight), price)| (sku, name, price, by_weight))
         .collect()
 }
 
@@ -251,13 +258,14 @@ impl Counter {
         abandon_earlier_demo_sales(&journal)?;
         let currency = site.currency();
         if journal.product_count()? == 0 {
-            for (sku, name, price) in demo_products(currency) {
+            for (sku, name, price, by_weight) in demo_products(currency) {
                 let price = parse_amount(price).expect("demo prices are amounts");
                 journal.save_product(&Product {
                     id: 0,
                     sku: sku.into(),
                     name: name.into(),
                     price,
+                    by_weight,
                 })?;
             }
         }

@@ -8,6 +8,8 @@
 //! - [`vault`]: the access token in the OS keyring;
 //! - [`settings`], [`paths`]: the register's settings file and folders;
 //! - [`setup`], [`records`]: setting up a register on an account; the day's records;
+//! - [`till`]: the cash drawer from its float to its Z report;
+//! - [`printer`]: tickets and Z reports laid out for paper, sent to a thermal printer (ESC/POS);
 //! - [`sign`]: the printable counter sign around the register's QR;
 //! - [`counter`]: a whole checkout station put together, on the demo sandbox or a real account;
 //! - [`sandbox`]: a local Mercado Pago for demo mode and every test.
@@ -20,6 +22,7 @@ pub mod mercadopago;
 pub mod money;
 pub mod owner;
 pub mod paths;
+pub mod printer;
 pub mod records;
 pub mod register;
 pub mod sale;
@@ -27,6 +30,7 @@ pub mod sandbox;
 pub mod settings;
 pub mod setup;
 pub mod sign;
+pub mod till;
 pub mod vault;
 
 pub use desktop::run;

@@ -142,6 +142,14 @@ impl Currency {
         Ok(self.rescale(normalized))
     }
 
+    /// An amount that came from a product (a price per kilogram times a weight) rounded to the
+    /// currency's decimals, halves away from zero: the one rounding rule of a line's total.
+    pub fn round(self, amount: Decimal) -> Decimal {
+        self.rescale(
+            amount.round_dp_with_strategy(self.decimals(), rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+        )
+    }
+
     /// The amount written with exactly the currency's decimals (`1234.5` → `1234.50`).
     pub fn rescale(self, amount: Decimal) -> Decimal {
         let mut a = amount;
@@ -181,6 +189,12 @@ pub enum MoneyError {
     NotAnAmount(String),
     #[error("{0:?} could be read two ways: write it without the thousands mark")]
     Ambiguous(String),
+    #[error("{0:?} is not a weight in kilograms")]
+    NotAWeight(String),
+    #[error("a weight has at most 3 decimals (grams)")]
+    WeightTooPrecise,
+    #[error("a weight must be more than 0 and at most {max} kg")]
+    WeightOutOfRange { max: Decimal },
 }
 
 impl MoneyError {
@@ -193,6 +207,9 @@ impl MoneyError {
             MoneyError::UnknownCurrency(_) => "unknown_currency",
             MoneyError::NotAnAmount(_) => "not_an_amount",
             MoneyError::Ambiguous(_) => "ambiguous",
+            MoneyError::NotAWeight(_) => "not_a_weight",
+            MoneyError::WeightTooPrecise => "weight_too_precise",
+            MoneyError::WeightOutOfRange { .. } => "weight_out_of_range",
         }
     }
 }
@@ -341,6 +358,68 @@ fn grouped(whole: &str, mark: char) -> bool {
         && first != "0"
         && first.chars().all(|c| c.is_ascii_digit())
         && groups.all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The heaviest line a counter weighs, in kilograms (a typo guard).
+pub const MAX_WEIGHT_KG: Decimal = Decimal::from_parts(999_999, 0, 0, false, 3);
+
+/// A weight in kilograms as a cashier types it: `0,350`, `0.350`, `1,5`, `2`. No weight at a
+/// counter has thousands, so either mark is the decimal one, and only one may be written; grams
+/// (3 decimals) are the finest a scale weighs.
+pub fn read_weight(text: &str) -> Result<Decimal, MoneyError> {
+    let t = text.trim().trim_end_matches("kg").trim_end();
+    let shown = || MoneyError::NotAWeight(text.trim().chars().take(32).collect());
+    let marks = t.chars().filter(|c| *c == '.' || *c == ',').count();
+    if t.is_empty()
+        || t.len() > 12
+        || marks > 1
+        || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        || !t.starts_with(|c: char| c.is_ascii_digit())
+        || t.ends_with(['.', ','])
+    {
+        return Err(shown());
+    }
+    let kg = Decimal::from_str(&t.replace(',', ".")).map_err(|_| shown())?;
+    if kg.normalize().scale() > 3 {
+        return Err(MoneyError::WeightTooPrecise);
+    }
+    if kg <= Decimal::ZERO || kg > MAX_WEIGHT_KG {
+        return Err(MoneyError::WeightOutOfRange { max: MAX_WEIGHT_KG });
+    }
+    let mut kg = kg;
+    kg.rescale(3);
+    Ok(kg)
+}
+
+/// A weight as the country writes it, to the gram: `0,350 kg` (`0.350 kg` in Mexico and Peru).
+pub fn format_weight(kg: Decimal, currency: Currency) -> String {
+    let mut k = kg.round_dp(3);
+    k.rescale(3);
+    let (decimal, _) = currency.marks();
+    format!("{} kg", k.to_string().replace('.', &decimal.to_string()))
+}
+
+/// What a customer pays in cash where the smallest coins are gone: the total to the nearest
+/// multiple of `step` (10 in Chile), an exact half going down, in the customer's favour (as
+/// Chile's rounding law has it: 1 to 5 down, 6 to 9 up). None or a step that is not positive:
+/// the total itself.
+pub fn cash_round(total: Decimal, step: Option<Decimal>) -> Decimal {
+    let Some(step) = step.filter(|s| *s > Decimal::ZERO) else {
+        return total;
+    };
+    let Some(down) = total
+        .checked_div(step)
+        .map(|q| q.floor())
+        .and_then(|q| q.checked_mul(step))
+    else {
+        return total;
+    };
+    let rest = total - down;
+    if rest * Decimal::TWO > step {
+        down.checked_add(step).unwrap_or(total)
+    } else {
+        down
+    }
 }
 
 /// Serde for amounts as JSON numbers, exact both ways (no trip through `f64`).
@@ -576,6 +655,62 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_weighed_line_rounds_once_halves_away_from_zero() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        // 0,350 kg × $ 8.900,00 = 3.115,00; 0,333 kg × $ 1.234,50 = 411,0885 → 411,09.
+        assert_eq!(Currency::Ars.round(d("8900.00") * d("0.350")).to_string(), "3115.00");
+        assert_eq!(Currency::Ars.round(d("1234.50") * d("0.333")).to_string(), "411.09");
+        assert_eq!(Currency::Brl.round(d("0.125")).to_string(), "0.13");
+        // Whole pesos: 0,255 kg × $ 8.990 = 2.292,45 → 2.292; 0,5 kg × 3.999 = 1.999,5 → 2.000.
+        assert_eq!(Currency::Clp.round(d("8990") * d("0.255")).to_string(), "2292");
+        assert_eq!(Currency::Clp.round(d("3999") * d("0.500")).to_string(), "2000");
+        assert_eq!(Currency::Cop.round(d("12900") * d("0.745")).to_string(), "9611");
+    }
+
+    #[test]
+    fn weights_are_read_to_the_gram() {
+        for (typed, kg) in [
+            ("0,350", "0.350"),
+            ("0.350", "0.350"),
+            ("1,5", "1.500"),
+            ("2", "2.000"),
+            (" 0,125 kg", "0.125"),
+        ] {
+            assert_eq!(read_weight(typed).unwrap().to_string(), kg, "{typed:?}");
+        }
+        for bad in ["", "abc", "1,2,3", "1.234,5", "-1", ",5", "5,", "1e3", "0,35 0"] {
+            assert!(matches!(read_weight(bad), Err(MoneyError::NotAWeight(_))), "{bad:?}");
+        }
+        assert_eq!(read_weight("0,3505"), Err(MoneyError::WeightTooPrecise));
+        assert!(matches!(read_weight("0"), Err(MoneyError::WeightOutOfRange { .. })));
+        assert!(matches!(read_weight("1000"), Err(MoneyError::WeightOutOfRange { .. })));
+        assert_eq!(format_weight(read_weight("0,35").unwrap(), Currency::Ars), "0,350 kg");
+        assert_eq!(format_weight(read_weight("1.5").unwrap(), Currency::Mxn), "1.500 kg");
+    }
+
+    #[test]
+    fn cash_is_rounded_to_the_smallest_coin_halves_down() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let ten = Some(d("10"));
+        for (total, due) in [
+            ("1234", "1230"),
+            ("1235", "1230"),
+            ("1236", "1240"),
+            ("1230", "1230"),
+            ("5", "0"),
+            ("6", "10"),
+        ] {
+            assert_eq!(cash_round(d(total), ten), d(due), "{total}");
+        }
+        assert_eq!(cash_round(d("1234.56"), None), d("1234.56"));
+        assert_eq!(cash_round(d("1234.56"), Some(Decimal::ZERO)), d("1234.56"));
+        assert_eq!(cash_round(d("12.37"), Some(d("0.05"))), d("12.35"));
+        assert_eq!(cash_round(d("12.38"), Some(d("0.05"))), d("12.40"));
+        assert_eq!(cash_round(d("1025"), Some(d("50"))), d("1000"));
+        assert_eq!(cash_round(d("1026"), Some(d("50"))), d("1050"));
     }
 
     #[test]

@@ -101,6 +101,15 @@ impl Owner {
         Ok(())
     }
 
+    /// The store owner's, where the store chose an owner PIN; anyone's where it did not (a
+    /// counter of one person need not have one for the till).
+    pub fn require_if_set(&self) -> Result<(), OwnerError> {
+        match self.stored().pin_hash {
+            None => Ok(()),
+            Some(_) => self.require(),
+        }
+    }
+
     /// Sets the PIN: the first time, or in owner mode. Opens owner mode. Slow (the hash).
     pub fn set_pin(&self, pin: &str) -> Result<(), OwnerError> {
         check_shape(pin)?;

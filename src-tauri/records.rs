@@ -16,7 +16,7 @@ use crate::mercadopago::merchant_orders::MerchantOrderQuery;
 use crate::mercadopago::{Api, ApiError};
 use crate::register::{judge, Register};
 use crate::sale::journal::reference_prefix;
-use crate::sale::{Journal, JournalError, Outcome, Sale, SaleId, SaleState, StateChange};
+use crate::sale::{Journal, JournalError, Outcome, Sale, SaleId, SaleState, StateChange, Tender};
 
 pub const MIGRATION: &str = "CREATE TABLE refunds (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -91,6 +91,9 @@ pub enum RefundError {
     WholeOnly { whole: String, currency: String },
     #[error("Mercado Pago shows no approved payment for this sale")]
     NoPayment,
+    /// A cash sale's money is in the drawer: it is given back from there, not by Mercado Pago.
+    #[error("sale {sale_id} was paid in cash: give the cash back from the till")]
+    PaidInCash { sale_id: SaleId },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -223,6 +226,9 @@ pub async fn refund(register: &Register, sale_id: SaleId, ask: RefundAsk) -> Res
 /// (`requested`) before any is sent.
 async fn plan(register: &Register, sale: &Sale, ask: RefundAsk) -> Result<Vec<RefundRecord>, RecordsError> {
     let journal = register.journal();
+    if sale.tender == Tender::Cash {
+        return Err(RefundError::PaidInCash { sale_id: sale.id }.into());
+    }
     if !sale.state.is_ended() || sale.state == SaleState::Failed {
         return Err(RefundError::NotRefundable {
             sale_id: sale.id,
@@ -297,14 +303,14 @@ async fn plan(register: &Register, sale: &Sale, ask: RefundAsk) -> Result<Vec<Re
         .collect())
 }
 
-/// Count and totals per state for a day, and the money of the day's sales.
+/// Count and totals per state for a day, and the money of the day's sales by tender.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DaySummary {
     pub day: NaiveDate,
     pub states: BTreeMap<String, StateTotal>,
     pub late_paid: u64,
-    /// What Mercado Pago holds for the day's sales (net of refunds).
+    /// What Mercado Pago holds for the day's QR sales (net of refunds).
     #[serde(with = "crate::money::json_amount")]
     pub collected_total: Decimal,
     /// What the app's refunds gave back.
@@ -316,11 +322,28 @@ pub struct DaySummary {
     /// Sales with more than their total collected, or money on a sale that ended unpaid.
     pub with_extra: u64,
     pub pending: u64,
+    /// Cash sales and what they came to.
+    pub cash_sales: u64,
+    #[serde(with = "crate::money::json_amount")]
+    pub cash_total: Decimal,
+    /// The day's net: what Mercado Pago holds for the QR sales (refunds taken off) plus the cash.
+    #[serde(with = "crate::money::json_amount")]
+    pub net_total: Decimal,
+    /// The paid sales of each local hour (0 to 23) and their money, for the day's chart.
+    pub by_hour: Vec<HourTotal>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StateTotal {
     pub count: u64,
+    #[serde(with = "crate::money::json_amount")]
+    pub total: Decimal,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HourTotal {
+    pub hour: u32,
+    pub sales: u64,
     #[serde(with = "crate::money::json_amount")]
     pub total: Decimal,
 }
@@ -331,6 +354,7 @@ pub fn day_sales(journal: &Journal, day: NaiveDate) -> Result<Vec<Sale>, Journal
 }
 
 pub fn summary(journal: &Journal, day: NaiveDate) -> Result<DaySummary, JournalError> {
+    use chrono::Timelike;
     let mut s = DaySummary {
         day,
         states: BTreeMap::new(),
@@ -340,12 +364,27 @@ pub fn summary(journal: &Journal, day: NaiveDate) -> Result<DaySummary, JournalE
         extra_total: Decimal::ZERO,
         with_extra: 0,
         pending: 0,
+        cash_sales: 0,
+        cash_total: Decimal::ZERO,
+        net_total: Decimal::ZERO,
+        by_hour: (0..24)
+            .map(|hour| HourTotal {
+                hour,
+                ..Default::default()
+            })
+            .collect(),
     };
     for sale in day_sales(journal, day)? {
         let entry = s.states.entry(sale.state.as_str().to_owned()).or_default();
         entry.count += 1;
         entry.total += sale.total;
-        s.collected_total += sale.collected;
+        match sale.tender {
+            Tender::Qr => s.collected_total += sale.collected,
+            Tender::Cash => {
+                s.cash_sales += 1;
+                s.cash_total += sale.collected;
+            }
+        }
         s.late_paid += (sale.late && sale.state == SaleState::Paid) as u64;
         s.pending += (sale.state == SaleState::Pending) as u64;
         let extra = sale.outcome().extra();
@@ -353,9 +392,23 @@ pub fn summary(journal: &Journal, day: NaiveDate) -> Result<DaySummary, JournalE
             s.extra_total += extra;
             s.with_extra += 1;
         }
+        if sale.state == SaleState::Paid {
+            let hour = &mut s.by_hour[sale.created_at.with_timezone(&Local).hour() as usize];
+            hour.sales += 1;
+            hour.total += sale.collected;
+        }
         s.refunded_total += refunded(&refunds_of(journal, sale.id)?);
     }
+    s.net_total = s.collected_total + s.cash_total;
     Ok(s)
+}
+
+/// A line as the day's CSV and the ticket name it: `2 x Yerba`, `0,350 kg x Queso`.
+pub fn line_words(line: &crate::sale::CartLine, currency: crate::money::Currency) -> String {
+    match line.weight {
+        Some(kg) => format!("{} x {}", crate::money::format_weight(kg, currency), line.title),
+        None => format!("{} x {}", line.quantity, line.title),
+    }
 }
 
 /// The day's sales as CSV, one row a sale.
@@ -364,6 +417,7 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
     let _ = w.write_record([
         "sale",
         "time",
+        "tender",
         "state",
         "outcome",
         "late",
@@ -373,6 +427,8 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
         "collected",
         "refunded",
         "extra",
+        "cash_received",
+        "change",
         "merchant_orders",
         "payments",
         "items",
@@ -384,9 +440,15 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
         let items = sale
             .lines
             .iter()
-            .map(|l| format!("{} x {}", l.quantity, l.title))
+            .map(|l| line_words(l, c))
             .collect::<Vec<_>>()
             .join("; ");
+        let cash = |f: fn(&crate::sale::CashPayment) -> Decimal| {
+            sale.cash
+                .as_ref()
+                .map(|p| c.rescale(f(p)).to_string())
+                .unwrap_or_default()
+        };
         let outcome = sale.outcome();
         let _ = w.write_record([
             sale.id.to_string(),
@@ -394,6 +456,7 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
                 .with_timezone(&Local)
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
+            sale.tender.as_str().to_owned(),
             sale.state.to_string(),
             outcome_word(outcome).to_owned(),
             sale.late.to_string(),
@@ -403,6 +466,8 @@ pub fn day_csv(journal: &Journal, day: NaiveDate) -> Result<String, JournalError
             c.rescale(sale.collected).to_string(),
             c.rescale(refunded(&refunds)).to_string(),
             c.rescale(outcome.extra()).to_string(),
+            cash(|p| p.received),
+            cash(|p| p.change),
             join(&sale.merchant_order_ids),
             join(&sale.payment_ids),
             crate::sale::catalog::spreadsheet_text(&items).into_owned(),
@@ -474,7 +539,8 @@ async fn reconcile_sales(register: &Register, day: NaiveDate) -> Result<Vec<Diff
     let journal = register.journal();
     let mut out = Vec::new();
     for sale in day_sales(journal, day)? {
-        if !sale.state.is_ended() {
+        // A cash sale has nothing at Mercado Pago to compare: its money is in the till.
+        if !sale.state.is_ended() || sale.tender == Tender::Cash {
             continue;
         }
         let v = register.verdict(&sale).await?;

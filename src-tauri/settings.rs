@@ -4,8 +4,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use rust_decimal::Decimal;
+
 use crate::mercadopago::{Api, DEFAULT_BASE_URL};
 use crate::money::Site;
+use crate::sale::scale::ScaleLayout;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -28,6 +31,66 @@ pub struct Settings {
     pub demo_site: String,
     /// Which Mercado Pago API new sales speak.
     pub api: ApiChoice,
+    /// Cash totals rounded to this multiple, the smallest coin in use (10 in Chile); none: exact.
+    pub cash_rounding: Option<Decimal>,
+    /// How the store's scale writes its labels.
+    pub scale: ScaleLayout,
+    /// What the tickets say of the store.
+    pub store: StoreDetails,
+    pub printer: PrinterSettings,
+}
+
+/// The store as its tickets name it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StoreDetails {
+    /// The legal name (razón social, razão social).
+    pub legal_name: String,
+    /// CUIT, CNPJ, RUT, RFC, NIT or RUC, by country.
+    pub tax_id: String,
+    pub address: String,
+}
+
+/// Where tickets go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterKind {
+    /// The system's print dialog (any printer the PC has).
+    #[default]
+    Dialog,
+    /// An ESC/POS printer on the network (raw TCP, port 9100).
+    Network,
+    /// An ESC/POS printer on USB, through its device file (`/dev/usb/lp0`, Linux's usblp).
+    Usb,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PrinterSettings {
+    pub kind: PrinterKind,
+    /// A network printer's address: `192.168.0.50` or `192.168.0.50:9100`.
+    pub address: String,
+    /// A USB printer's device.
+    pub device: String,
+    /// Paper width: 80 or 58 mm.
+    pub paper_mm: u32,
+    /// Print the ticket of every paid sale without being asked.
+    pub auto_print: bool,
+    /// Open the cash drawer (wired to the printer) after each cash sale.
+    pub open_drawer: bool,
+}
+
+impl Default for PrinterSettings {
+    fn default() -> Self {
+        PrinterSettings {
+            kind: PrinterKind::Dialog,
+            address: String::new(),
+            device: "/dev/usb/lp0".into(),
+            paper_mm: 80,
+            auto_print: false,
+            open_drawer: true,
+        }
+    }
 }
 
 /// The API new sales speak: the site's (`Auto`), or one forced.
@@ -101,6 +164,10 @@ impl Default for Settings {
             language: None,
             demo_site: "MLA".into(),
             api: ApiChoice::Auto,
+            cash_rounding: None,
+            scale: ScaleLayout::default(),
+            store: StoreDetails::default(),
+            printer: PrinterSettings::default(),
         }
     }
 }

@@ -77,6 +77,7 @@ fn cart() -> Cart {
             description: None,
             unit_price: parse_amount("100").unwrap(),
             quantity: 1,
+            weight: None,
         }],
     }
 }

@@ -105,6 +105,7 @@ fn cart(price: &str) -> Cart {
             description: None,
             unit_price,
             quantity: 1,
+            weight: None,
         }],
     }
 }

@@ -44,6 +44,9 @@ pub struct UiCartLine {
     pub unit_price: String,
     /// Any JSON number: a fraction or a huge one is the cart's to refuse, in words.
     pub quantity: serde_json::Number,
+    /// A line sold by weight: the kilograms as typed (`0,350`); empty until it is weighed.
+    #[serde(default)]
+    pub weight: Option<String>,
 }
 
 /// Totals of a cart as Rust computes them, written for the cashier.
@@ -53,6 +56,8 @@ pub struct Quote {
     /// Each line's total, or none for a line that cannot be priced (the others still are).
     pub line_totals: Vec<Option<String>>,
     pub unit_prices: Vec<Option<String>>,
+    /// A weighed line's weight as the country writes it (`0,350 kg`); none on other lines.
+    pub weights: Vec<Option<String>>,
     /// None while any line is wrong or the total is too large: the cart cannot be charged.
     pub total: Option<String>,
     pub items: u64,
@@ -86,6 +91,34 @@ pub struct UiSale {
     pub expires_at: Option<String>,
     pub external_reference: String,
     pub last_error: Option<String>,
+    pub tender: crate::sale::Tender,
+    /// A cash sale's payment, written for the cashier.
+    pub cash: Option<UiCash>,
+    /// The QR sale a cash sale finished.
+    pub finishes_sale: Option<SaleId>,
+}
+
+/// A cash payment as the cashier reads it: what was due (after the rounding), handed over, and
+/// the change to give.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiCash {
+    pub due: String,
+    pub received: String,
+    pub change: String,
+    /// None when nothing was rounded.
+    pub rounding: Option<String>,
+}
+
+impl UiCash {
+    pub(super) fn of(c: &crate::sale::CashPayment, currency: Currency) -> Self {
+        UiCash {
+            due: format(c.due, currency),
+            received: format(c.received, currency),
+            change: format(c.change, currency),
+            rounding: (!c.rounding.is_zero()).then(|| format(c.rounding, currency)),
+        }
+    }
 }
 
 /// How a sale's money ended, with the amount it is about (extra, held, refunded, missing).
@@ -180,6 +213,9 @@ impl UiSale {
             expires_at: s.expires_at.map(|t| t.to_rfc3339()),
             external_reference: s.external_reference.clone(),
             last_error: s.last_error.clone(),
+            tender: s.tender,
+            cash: s.cash.as_ref().map(|c| UiCash::of(c, s.currency)),
+            finishes_sale: s.finishes_sale,
         }
     }
 }
@@ -213,7 +249,7 @@ impl UiEvent {
 
 /// The page's cart as the core's, prices read as the site writes them (`1.234,50` in ARS)
 /// and strictly (`NaN`, `1e3`, `1,500` in ARS are refused).
-fn to_cart(lines: Vec<UiCartLine>, currency: Currency) -> std::result::Result<Cart, CartError> {
+pub(super) fn to_cart(lines: Vec<UiCartLine>, currency: Currency) -> std::result::Result<Cart, CartError> {
     let lines = lines
         .into_iter()
         .enumerate()
@@ -235,12 +271,22 @@ fn to_cart(lines: Vec<UiCartLine>, currency: Currency) -> std::result::Result<Ca
                     }
                 }
             })?;
+            let weight = match l.weight.as_deref().map(str::trim) {
+                None => None,
+                Some("") => return Err(CartError::WeightMissing { line }),
+                Some(text) => Some(crate::money::read_weight(text).map_err(|e| match e {
+                    MoneyError::WeightTooPrecise => CartError::WeightTooPrecise { line },
+                    MoneyError::WeightOutOfRange { max } => CartError::WeightOutOfRange { line, max },
+                    _ => CartError::WeightNotANumber { line },
+                })?),
+            };
             Ok(CartLine {
                 sku: l.sku.filter(|s| !s.is_empty()),
                 title: l.title,
                 description: None,
                 unit_price,
                 quantity,
+                weight,
             })
         })
         .collect::<std::result::Result<Vec<_>, CartError>>()?;
@@ -341,6 +387,7 @@ fn price_lines(lines: Vec<UiCartLine>, currency: Currency) -> Quote {
     let mut quote = Quote {
         line_totals: Vec::with_capacity(lines.len()),
         unit_prices: Vec::with_capacity(lines.len()),
+        weights: Vec::with_capacity(lines.len()),
         total: None,
         items: 0,
         error: None,
@@ -356,9 +403,16 @@ fn price_lines(lines: Vec<UiCartLine>, currency: Currency) -> Quote {
                 quote
                     .line_totals
                     .push(one.line_totals.first().map(|t| format(*t, currency)));
-                quote
-                    .unit_prices
-                    .push(one.lines.first().map(|l| format(l.unit_price, currency)));
+                let first = one.lines.first();
+                quote.unit_prices.push(first.map(|l| match l.weight {
+                    Some(_) => format!("{}/kg", format(l.unit_price, currency)),
+                    None => format(l.unit_price, currency),
+                }));
+                quote.weights.push(
+                    first
+                        .and_then(|l| l.weight)
+                        .map(|kg| crate::money::format_weight(kg, currency)),
+                );
                 quote.items = quote
                     .items
                     .saturating_add(one.lines.iter().map(|l| u64::from(l.quantity)).sum());
@@ -366,6 +420,7 @@ fn price_lines(lines: Vec<UiCartLine>, currency: Currency) -> Quote {
             Err(_) => {
                 quote.line_totals.push(None);
                 quote.unit_prices.push(None);
+                quote.weights.push(None);
             }
         }
     }
@@ -472,6 +527,41 @@ pub async fn find_products(state: State<'_, AppState>, query: String) -> Result<
     Ok(found.iter().map(|p| UiProduct::of(p, c.station.currency)).collect())
 }
 
+/// A line as the page keeps it in the cart (what a scale label adds).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiLine {
+    pub sku: Option<String>,
+    pub title: String,
+    pub unit_price: String,
+    pub quantity: u32,
+    /// The kilograms of a weighed line, as the page sends them back (`0.350`).
+    pub weight: Option<String>,
+}
+
+/// A scanned code read as a scale label (`settings.scale`): none when it is not one (the scan
+/// goes on as a product's code), else the line it adds or why it adds nothing.
+#[tauri::command]
+pub async fn scan_label(state: State<'_, AppState>, code: String) -> Result<Option<UiLine>> {
+    let c = counter(&state);
+    let layout = state.settings().scale;
+    match c.register.journal().scale_line(&code, &layout, c.station.currency)? {
+        None => Ok(None),
+        Some(Err(e)) => Err(CommandError::with(
+            "label",
+            e.to_string(),
+            serde_json::to_value(&e).unwrap_or_default(),
+        )),
+        Some(Ok(l)) => Ok(Some(UiLine {
+            sku: l.sku,
+            title: l.title,
+            unit_price: c.station.currency.rescale(l.unit_price).to_string(),
+            quantity: l.quantity,
+            weight: l.weight.map(|kg| kg.to_string()),
+        })),
+    }
+}
+
 #[tauri::command]
 pub async fn list_products(state: State<'_, AppState>) -> Result<Vec<UiProduct>> {
     let c = counter(&state);
@@ -484,9 +574,15 @@ pub async fn list_products(state: State<'_, AppState>) -> Result<Vec<UiProduct>>
 }
 
 #[tauri::command]
-pub async fn save_product(state: State<'_, AppState>, sku: String, name: String, price: String) -> Result<UiProduct> {
+pub async fn save_product(
+    state: State<'_, AppState>,
+    sku: String,
+    name: String,
+    price: String,
+    by_weight: Option<bool>,
+) -> Result<UiProduct> {
     let c = counter(&state);
-    let product = Product::checked(&sku, &name, &price, c.station.currency)?;
+    let product = Product::checked(&sku, &name, &price, c.station.currency)?.sold_by_weight(by_weight.unwrap_or(false));
     Ok(UiProduct::of(
         &c.register.journal().save_product(&product)?,
         c.station.currency,
@@ -535,6 +631,8 @@ pub struct UiProduct {
     /// The price as the cart sends it back (`1234.50`).
     pub price: String,
     pub price_text: String,
+    /// Sold by weight: the price is per kilogram, and each line of it is weighed.
+    pub by_weight: bool,
 }
 
 impl UiProduct {
@@ -543,7 +641,11 @@ impl UiProduct {
             sku: p.sku.clone(),
             name: p.name.clone(),
             price: currency.rescale(p.price).to_string(),
-            price_text: format(p.price, currency),
+            price_text: match p.by_weight {
+                true => format!("{}/kg", format(p.price, currency)),
+                false => format(p.price, currency),
+            },
+            by_weight: p.by_weight,
         }
     }
 }

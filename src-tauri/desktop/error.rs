@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::mercadopago::ApiError;
 use crate::register::RegisterError;
 use crate::sale::{CartError, JournalError, ProductError, RowError};
+use crate::till::TillError;
 use crate::vault::VaultError;
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +88,22 @@ impl From<JournalError> for CommandError {
     fn from(e: JournalError) -> Self {
         match e {
             JournalError::PosHeld(sale_id) => Self::with("busy", e.to_string(), json!({ "saleId": sale_id })),
+            JournalError::NoOpenTill => Self::with("till", e.to_string(), json!({ "reason": "not_open" })),
+            JournalError::NotFinishable { sale_id, why } => Self::with(
+                "cash",
+                e.to_string(),
+                json!({ "reason": "not_finishable", "why": why, "saleId": sale_id }),
+            ),
             e => Self::with("journal", e.to_string(), serde_json::to_value(&e).unwrap_or_default()),
+        }
+    }
+}
+
+impl From<TillError> for CommandError {
+    fn from(e: TillError) -> Self {
+        match e {
+            TillError::Journal(j) => j.into(),
+            e => Self::with("till", e.to_string(), serde_json::to_value(&e).unwrap_or_default()),
         }
     }
 }
@@ -136,6 +152,7 @@ impl From<RegisterError> for CommandError {
                 e.to_string(),
                 json!({ "saleId": sale_id, "state": state }),
             ),
+            RegisterError::Cash(c) => Self::with("cash", c.to_string(), serde_json::to_value(&c).unwrap_or_default()),
         }
     }
 }

@@ -3,7 +3,9 @@
 
 mod commands;
 mod error;
+mod print_commands;
 mod store_commands;
+mod till_commands;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -104,6 +106,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         commands::acknowledge,
         commands::register_qr,
         commands::find_products,
+        commands::scan_label,
         commands::demo_customer,
         commands::open_customer_display,
         commands::list_products,
@@ -137,6 +140,21 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         store_commands::owner_unlock,
         store_commands::set_owner_pin,
         store_commands::owner_lock,
+        till_commands::cash_quote,
+        till_commands::cash_due,
+        till_commands::charge_cash,
+        till_commands::till_status,
+        till_commands::open_till,
+        till_commands::move_cash,
+        till_commands::close_till,
+        till_commands::z_report,
+        till_commands::list_tills,
+        till_commands::export_z_csv,
+        print_commands::ticket,
+        print_commands::print_ticket,
+        print_commands::print_z,
+        print_commands::test_print,
+        print_commands::save_counter_settings,
     ])
 }
 

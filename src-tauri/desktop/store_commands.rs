@@ -462,7 +462,7 @@ pub async fn switch_mode(state: State<'_, AppState>, mode: Mode) -> Result<()> {
     Ok(())
 }
 
-fn parse_day(day: &str) -> Result<NaiveDate> {
+pub(super) fn parse_day(day: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .map_err(|_| CommandError::new("bad_day", format!("{day:?} is not a day (YYYY-MM-DD)")))
 }
@@ -524,7 +524,9 @@ pub struct UiStory {
 #[derive(Debug, Clone, Serialize)]
 pub struct UiStoryLine {
     pub title: String,
-    pub quantity: u32,
+    /// `2`, or the weight of a weighed line (`0,350 kg`).
+    pub quantity: String,
+    /// The price of a unit, or of a kilogram (`$ 8.900,00/kg`).
     pub unit: String,
     pub total: String,
 }
@@ -556,13 +558,15 @@ fn ui_story(s: &records::SaleStory) -> UiStory {
             .iter()
             .map(|l| UiStoryLine {
                 title: l.title.clone(),
-                quantity: l.quantity,
-                unit: format(l.unit_price, c),
-                total: l
-                    .unit_price
-                    .checked_mul(rust_decimal::Decimal::from(l.quantity))
-                    .map(|t| format(t, c))
-                    .unwrap_or_default(),
+                quantity: match l.weight {
+                    Some(kg) => crate::money::format_weight(kg, c),
+                    None => l.quantity.to_string(),
+                },
+                unit: match l.weight {
+                    Some(_) => format!("{}/kg", format(l.unit_price, c)),
+                    None => format(l.unit_price, c),
+                },
+                total: l.total(c).map(|t| format(t, c)).unwrap_or_default(),
             })
             .collect(),
         changes: s
@@ -634,6 +638,12 @@ pub struct UiSummary {
     pub with_extra: u64,
     pub late_paid: u64,
     pub pending: u64,
+    pub cash_sales: u64,
+    pub cash_total: String,
+    pub net_total: String,
+    /// Per local hour with sales: (hour, sales, money as written, money as a plain number for
+    /// the chart's scale).
+    pub by_hour: Vec<(u32, u64, String, String)>,
 }
 
 #[tauri::command]
@@ -654,6 +664,14 @@ pub async fn day_summary(state: State<'_, AppState>, day: String) -> Result<UiSu
         with_extra: s.with_extra,
         late_paid: s.late_paid,
         pending: s.pending,
+        cash_sales: s.cash_sales,
+        cash_total: format(s.cash_total, cur),
+        net_total: format(s.net_total, cur),
+        by_hour: s
+            .by_hour
+            .iter()
+            .map(|h| (h.hour, h.sales, format(h.total, cur), cur.rescale(h.total).to_string()))
+            .collect(),
     })
 }
 

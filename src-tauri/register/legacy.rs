@@ -98,14 +98,17 @@ fn order_body(r: &Register, sale: &Sale) -> CreateOrder {
         items: sale
             .lines
             .iter()
-            .map(|l| OrderItem {
-                id: l.sku.clone(),
-                title: l.title.clone(),
-                description: l.description.clone(),
-                picture_url: None,
-                currency_id: sale.currency.code().to_owned(),
-                unit_price: sale.currency.rescale(l.unit_price),
-                quantity: l.quantity,
+            .map(|l| {
+                let item = l.sent_item(sale.currency);
+                OrderItem {
+                    id: l.sku.clone(),
+                    title: item.title,
+                    description: l.description.clone(),
+                    picture_url: None,
+                    currency_id: sale.currency.code().to_owned(),
+                    unit_price: item.unit_price,
+                    quantity: item.quantity,
+                }
             })
             .collect(),
         taxes: vec![],

@@ -24,7 +24,7 @@ use tokio::sync::{broadcast, Notify};
 
 use crate::mercadopago::{Api, ApiError, Client};
 use crate::money::Currency;
-use crate::sale::{Cart, CartError, Journal, JournalError, Outcome, Sale, SaleId, SaleState};
+use crate::sale::{Cart, CartError, CashError, CashPayment, Journal, JournalError, Outcome, Sale, SaleId, SaleState};
 
 pub use judge::{judge, judge_order, judge_payments, Observed, Refundable, Verdict};
 pub use schedule::PollSchedule;
@@ -109,6 +109,8 @@ pub enum Progress {
     },
     /// What Mercado Pago holds for a sale that ended changed (a second payment, a late one).
     MoneyChanged,
+    /// A cash sale, journaled paid at the counter.
+    PaidInCash,
 }
 
 /// How a sale's watcher is woken: a wake that comes as the watcher stops is never lost (it
@@ -154,6 +156,8 @@ pub enum RegisterError {
     PosNotFixedAmount { pos: String },
     #[error("sale {sale_id} is {state}: it cannot be cancelled now")]
     NotCancellable { sale_id: SaleId, state: SaleState },
+    #[error(transparent)]
+    Cash(#[from] CashError),
 }
 
 impl From<JournalError> for RegisterError {
@@ -303,6 +307,36 @@ impl Register {
         self.step(&sale, Progress::Sending);
         self.watch(sale.id);
         Ok(sale)
+    }
+
+    /// Takes a cart in cash: checks it, works out the change from what the customer handed over
+    /// (`received`, typed as the country writes amounts; the total rounded to `rounding`, the
+    /// store's smallest coin, when it says so) and journals the sale paid, in the open till.
+    /// Nothing is sent to Mercado Pago. `finishes`: the QR sale of the same cart, withdrawn
+    /// unpaid, that this cash sale finishes.
+    pub fn charge_cash(
+        &self,
+        cart: &Cart,
+        received: &str,
+        rounding: Option<Decimal>,
+        finishes: Option<SaleId>,
+        despite_pending: bool,
+    ) -> Result<(Sale, CashPayment), RegisterError> {
+        let config = &self.inner.config;
+        let checked = cart.check(config.currency)?;
+        let cash = CashPayment::of(checked.total, received, config.currency, rounding)?;
+        let sale = self.inner.journal.record_cash_sale(
+            &config.pos_external_id,
+            config.user_id,
+            &checked,
+            &cash,
+            finishes,
+            despite_pending,
+            self.now(),
+        )?;
+        tracing::info!(sale = sale.id, finishes, "paid in cash");
+        self.step(&sale, Progress::PaidInCash);
+        Ok((sale, cash))
     }
 
     /// A POS made elsewhere with `fixed_amount: false` lets the customer type any amount, with

@@ -117,12 +117,15 @@ fn order_body(r: &Register, sale: &Sale) -> CreateOrder {
     let items = (sale.lines.len() <= MAX_ITEMS).then(|| {
         sale.lines
             .iter()
-            .map(|l| OrderItem {
-                title: l.title.chars().take(150).collect(),
-                unit_price: amount_text(l.unit_price, c),
-                quantity: l.quantity,
-                unit_measure: "unit",
-                external_code: l.sku.clone().map(|s| s.chars().take(30).collect()),
+            .map(|l| {
+                let item = l.sent_item(c);
+                OrderItem {
+                    title: item.title.chars().take(150).collect(),
+                    unit_price: amount_text(item.unit_price, c),
+                    quantity: item.quantity,
+                    unit_measure: "unit",
+                    external_code: l.sku.clone().map(|s| s.chars().take(30).collect()),
+                }
             })
             .collect()
     });

@@ -82,7 +82,8 @@ pub(super) async fn run(r: &Register, id: SaleId, wake: &Wake) {
                 continue;
             }
         };
-        if sale.user_id != r.config().user_id {
+        // Another account's sale, or a cash sale: nothing of it is at this account's Mercado Pago.
+        if sale.user_id != r.config().user_id || sale.tender == crate::sale::Tender::Cash {
             return;
         }
         let next = match sale.state {

@@ -30,6 +30,8 @@ pub enum ProductError {
     },
     #[error("the file is not CSV with the columns sku, name and price: {detail}")]
     BadFile { detail: String },
+    #[error("the unit {unit:?} is neither unit nor kg")]
+    BadUnit { unit: String },
 }
 
 /// A CSV row that could not be imported (rows count from 1, the header included).
@@ -65,7 +67,13 @@ impl Product {
             sku: sku.to_owned(),
             name: name.to_owned(),
             price,
+            by_weight: false,
         })
+    }
+
+    /// The same product sold by weight (its price is per kilogram) or by the unit.
+    pub fn sold_by_weight(self, by_weight: bool) -> Product {
+        Product { by_weight, ..self }
     }
 }
 
@@ -76,8 +84,12 @@ pub struct Product {
     pub id: i64,
     pub sku: String,
     pub name: String,
+    /// The price of one unit, or of one kilogram when the product is sold by weight.
     #[serde(with = "crate::money::json_amount")]
     pub price: Decimal,
+    /// Sold by weight: each line of it carries the kilograms weighed.
+    #[serde(default)]
+    pub by_weight: bool,
 }
 
 pub const MIGRATION: &str = "CREATE TABLE products (
@@ -94,6 +106,7 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
         sku: r.get(1)?,
         name: r.get(2)?,
         price: Decimal::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+        by_weight: r.get(4)?,
     })
 }
 
@@ -104,7 +117,7 @@ impl Journal {
         let q = fold(query).replace(['%', '_'], "");
         self.with_transaction(|tx| {
             let mut stmt = tx.prepare(
-                "SELECT id, sku, name, price FROM products
+                "SELECT id, sku, name, price, by_weight FROM products
                  WHERE fold(sku) LIKE ?1 || '%' OR fold(name) LIKE '%' || ?1 || '%'
                  ORDER BY (fold(sku) = ?1) DESC, name LIMIT ?2",
             )?;
@@ -116,8 +129,20 @@ impl Journal {
     pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>, JournalError> {
         self.with_transaction(|tx| {
             tx.query_row(
-                "SELECT id, sku, name, price FROM products WHERE sku = ?1",
+                "SELECT id, sku, name, price, by_weight FROM products WHERE sku = ?1",
                 [sku.trim()],
+                read,
+            )
+            .optional()
+        })
+    }
+
+    /// The product whose SKU, without its leading zeros, is `bare` (a scale's product code).
+    pub(super) fn product_where_sku_is(&self, bare: &str) -> Result<Option<Product>, JournalError> {
+        self.with_transaction(|tx| {
+            tx.query_row(
+                "SELECT id, sku, name, price, by_weight FROM products WHERE ltrim(sku, '0') = ?1 ORDER BY id LIMIT 1",
+                [bare],
                 read,
             )
             .optional()
@@ -128,12 +153,12 @@ impl Journal {
     pub fn save_product(&self, p: &Product) -> Result<Product, JournalError> {
         self.with_transaction(|tx| {
             tx.execute(
-                "INSERT INTO products (sku, name, price) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(sku) DO UPDATE SET name = excluded.name, price = excluded.price",
-                params![p.sku.trim(), p.name.trim(), p.price.to_string()],
+                "INSERT INTO products (sku, name, price, by_weight) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(sku) DO UPDATE SET name = excluded.name, price = excluded.price, by_weight = excluded.by_weight",
+                params![p.sku.trim(), p.name.trim(), p.price.to_string(), p.by_weight],
             )?;
             tx.query_row(
-                "SELECT id, sku, name, price FROM products WHERE sku = ?1",
+                "SELECT id, sku, name, price, by_weight FROM products WHERE sku = ?1",
                 [p.sku.trim()],
                 read,
             )
@@ -146,7 +171,7 @@ impl Journal {
 
     pub fn all_products(&self) -> Result<Vec<Product>, JournalError> {
         self.with_transaction(|tx| {
-            let mut stmt = tx.prepare("SELECT id, sku, name, price FROM products ORDER BY name")?;
+            let mut stmt = tx.prepare("SELECT id, sku, name, price, by_weight FROM products ORDER BY name")?;
             let rows = stmt.query_map([], read)?;
             rows.collect()
         })
@@ -181,9 +206,9 @@ impl Journal {
                 error: ProductError::BadFile { detail },
             }]))
         };
-        let columns = match reader.headers() {
+        let (columns, unit) = match reader.headers() {
             Ok(h) => match columns(h) {
-                Some(c) => c,
+                Some(c) => (c, unit_column(h)),
                 None => return file_error(format!("the first row is {:?}", h.iter().collect::<Vec<_>>())),
             },
             Err(e) => return file_error(e.to_string()),
@@ -193,15 +218,29 @@ impl Journal {
         for (i, record) in reader.records().enumerate() {
             let row = i + 2;
             match record {
-                Ok(r) => match Product::checked(
-                    from_spreadsheet_text(&r[columns[0]]),
-                    from_spreadsheet_text(&r[columns[1]]),
-                    &r[columns[2]],
-                    currency,
-                ) {
-                    Ok(p) => products.push(p),
-                    Err(error) => errors.push(RowError { row, error }),
-                },
+                Ok(r) => {
+                    let by_weight = match unit.map(|u| fold(&r[u])) {
+                        None => Ok(false),
+                        Some(u) if UNIT_WORDS.contains(&u.as_str()) => Ok(false),
+                        Some(u) if KG_WORDS.contains(&u.as_str()) => Ok(true),
+                        Some(u) => Err(ProductError::BadUnit {
+                            unit: u.chars().take(16).collect(),
+                        }),
+                    };
+                    let product = by_weight.and_then(|by_weight| {
+                        Product::checked(
+                            from_spreadsheet_text(&r[columns[0]]),
+                            from_spreadsheet_text(&r[columns[1]]),
+                            &r[columns[2]],
+                            currency,
+                        )
+                        .map(|p| p.sold_by_weight(by_weight))
+                    });
+                    match product {
+                        Ok(p) => products.push(p),
+                        Err(error) => errors.push(RowError { row, error }),
+                    }
+                }
                 Err(e) => errors.push(RowError {
                     row,
                     error: ProductError::BadFile { detail: e.to_string() },
@@ -215,9 +254,9 @@ impl Journal {
         self.with_transaction(|tx| {
             for p in &products {
                 tx.execute(
-                    "INSERT INTO products (sku, name, price) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(sku) DO UPDATE SET name = excluded.name, price = excluded.price",
-                    params![p.sku, p.name, p.price.to_string()],
+                    "INSERT INTO products (sku, name, price, by_weight) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(sku) DO UPDATE SET name = excluded.name, price = excluded.price, by_weight = excluded.by_weight",
+                    params![p.sku, p.name, p.price.to_string(), p.by_weight],
                 )?;
             }
             Ok(())
@@ -225,15 +264,17 @@ impl Journal {
         Ok(Ok(n))
     }
 
-    /// The catalog as `sku,name,price` CSV (prices with a `.`, as spreadsheets everywhere read).
+    /// The catalog as `sku,name,price,unit` CSV (prices with a `.`, as spreadsheets everywhere
+    /// read; `unit` is `kg` for a product sold by weight, its price per kilogram).
     pub fn export_products_csv(&self, currency: Currency) -> Result<String, JournalError> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(["sku", "name", "price"]);
+        let _ = w.write_record(["sku", "name", "price", "unit"]);
         for p in self.all_products()? {
             let _ = w.write_record([
                 spreadsheet_text(&p.sku).as_ref(),
                 spreadsheet_text(&p.name).as_ref(),
                 &currency.rescale(p.price).to_string(),
+                if p.by_weight { "kg" } else { "unit" },
             ]);
         }
         Ok(String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default())
@@ -287,6 +328,18 @@ fn columns(header: &csv::StringRecord) -> Option<[usize; 3]> {
     Some(at)
 }
 
+/// How the optional `unit` column says a product is sold: by the unit or by the kilogram.
+const UNIT_WORDS: [&str; 6] = ["", "unit", "unidad", "unidade", "un", "u"];
+const KG_WORDS: [&str; 4] = ["kg", "kilo", "kilogramo", "quilo"];
+
+/// Where the optional unit column is (`unit`, `unidad`, `unidade`, `medida`).
+fn unit_column(header: &csv::StringRecord) -> Option<usize> {
+    header
+        .iter()
+        .map(fold)
+        .position(|h| ["unit", "unidad", "unidade", "medida"].contains(&h.as_str()))
+}
+
 /// `fold(text)` in the journal's SQL, for the product search.
 pub(super) fn add_fold_function(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
@@ -327,6 +380,33 @@ mod tests {
     }
 
     #[test]
+    fn goods_by_the_kilo_import_and_export_with_their_unit() {
+        let (_d, j) = journal();
+        let csv =
+            "código;nombre;precio;unidad\n00101;Queso de máquina;8.900;kg\n779;Pan;1.500;\n780;Vino;4.500;unidad\n";
+        assert_eq!(j.import_products_csv(csv, Currency::Ars).unwrap(), Ok(3));
+        let queso = j.product_by_sku("00101").unwrap().unwrap();
+        assert!(queso.by_weight);
+        assert!(!j.product_by_sku("779").unwrap().unwrap().by_weight);
+        let out = j.export_products_csv(Currency::Ars).unwrap();
+        assert!(out.contains("00101,Queso de máquina,8900.00,kg\n"), "{out}");
+        let (_d2, j2) = journal();
+        assert_eq!(j2.import_products_csv(&out, Currency::Ars).unwrap(), Ok(3));
+        assert!(j2.product_by_sku("00101").unwrap().unwrap().by_weight);
+        // A unit that is neither: the row is named, nothing imported.
+        let (_d3, j3) = journal();
+        let bad = "sku,name,price,unit\n1,A,10,kg\n2,B,10,litro\n";
+        assert_eq!(
+            j3.import_products_csv(bad, Currency::Ars).unwrap(),
+            Err(vec![RowError {
+                row: 3,
+                error: ProductError::BadUnit { unit: "litro".into() }
+            }])
+        );
+        assert_eq!(j3.product_count().unwrap(), 0);
+    }
+
+    #[test]
     fn csv_round_trips_with_commas_quotes_and_accents() {
         let (_d, j) = journal();
         let csv = "sku,name,price\n779001,\"Café, molido \"\"premium\"\"\",4200.5\n779002,Pão de queijo,12\n";
@@ -334,7 +414,7 @@ mod tests {
         let out = j.export_products_csv(Currency::Ars).unwrap();
         assert_eq!(
             out,
-            "sku,name,price\n779001,\"Café, molido \"\"premium\"\"\",4200.50\n779002,Pão de queijo,12.00\n"
+            "sku,name,price,unit\n779001,\"Café, molido \"\"premium\"\"\",4200.50,unit\n779002,Pão de queijo,12.00,unit\n"
         );
         let (_d2, j2) = journal();
         assert_eq!(j2.import_products_csv(&out, Currency::Ars).unwrap(), Ok(2));

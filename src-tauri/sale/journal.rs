@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::state::Outcome;
-use super::{CartLine, CheckedCart, SaleState};
+use super::{CartLine, CashPayment, CheckedCart, SaleState, Tender};
 use crate::mercadopago::Api;
 use crate::money::Currency;
 
@@ -66,6 +66,14 @@ pub struct Sale {
     pub orders_payable: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// QR (Mercado Pago) or cash at the counter.
+    pub tender: Tender,
+    /// A cash sale's payment: what was due, handed over, given back, and the rounding.
+    pub cash: Option<CashPayment>,
+    /// A cash sale that finished this QR sale (withdrawn unpaid) with the same cart.
+    pub finishes_sale: Option<SaleId>,
+    /// The till open on the register when the sale began.
+    pub till_id: Option<i64>,
 }
 
 impl Sale {
@@ -154,8 +162,31 @@ pub enum JournalError {
     PosHeld(SaleId),
     #[error("a sale cannot go from {from} to {to}")]
     NotAllowed { from: SaleState, to: SaleState },
+    /// Cash goes into a counted drawer: the till must be open.
+    #[error("open the till before taking cash")]
+    NoOpenTill,
+    #[error("sale {sale_id} cannot be finished in cash: {why}")]
+    NotFinishable { sale_id: SaleId, why: Unfinishable },
     #[error("sales journal error: {0}")]
     Other(String),
+}
+
+/// Why a QR sale cannot be finished in cash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum Unfinishable {
+    #[error("its order is still on the POS (withdraw it first)")]
+    StillOpen,
+    #[error("it was paid")]
+    Paid,
+    #[error("Mercado Pago holds money for it (refund it first)")]
+    MoneyHeld,
+    #[error("a payment of it is still being processed")]
+    PaymentPending,
+    #[error("a cash sale already finished it")]
+    AlreadyFinished,
+    #[error("it is not this register's QR sale")]
+    NotThisRegisters,
 }
 
 /// A step of the schema: SQL, or Rust where amounts must stay exact.
@@ -204,6 +235,20 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql("CREATE INDEX sales_updated ON sales(updated_at);"),
     // 5: the money of every merchant order, one sale per POS, what the cashier must see.
     Migration::Rust(collected_and_one_sale_per_pos),
+    // 6: the till.
+    Migration::Sql(crate::till::MIGRATION),
+    // 7: cash beside QR, goods by the kilo.
+    Migration::Sql(
+        "ALTER TABLE sales ADD COLUMN tender TEXT NOT NULL DEFAULT 'qr';
+         ALTER TABLE sales ADD COLUMN cash_received TEXT;
+         ALTER TABLE sales ADD COLUMN cash_change TEXT;
+         ALTER TABLE sales ADD COLUMN rounding TEXT;
+         ALTER TABLE sales ADD COLUMN finishes_sale INTEGER REFERENCES sales(id);
+         ALTER TABLE sales ADD COLUMN till_id INTEGER REFERENCES tills(id);
+         CREATE UNIQUE INDEX sales_finishing ON sales(finishes_sale) WHERE finishes_sale IS NOT NULL;
+         CREATE INDEX sales_till ON sales(till_id) WHERE till_id IS NOT NULL;
+         ALTER TABLE products ADD COLUMN by_weight INTEGER NOT NULL DEFAULT 0;",
+    ),
 ];
 
 /// Migration 5. `paid_amount` (the paying merchant order's amount) becomes `collected` (what
@@ -473,8 +518,9 @@ impl Journal {
         let id = self.checked_transaction(|tx| {
             // A placeholder made unique by the row id, replaced at once in the same transaction.
             let inserted = tx.execute(
-                "INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total, lines, state, api, created_at, updated_at)
-                 VALUES ('pending-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, 'creating', ?6, ?7, ?7)",
+                "INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total, lines, state, api, created_at, updated_at, till_id)
+                 VALUES ('pending-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, 'creating', ?6, ?7, ?7,
+                 (SELECT id FROM tills WHERE pos_external_id = ?1 AND closed_at IS NULL))",
                 params![pos_external_id, user_id as i64, cart.currency.code(), cart.total.to_string(), lines, api.as_str(), ts(now)],
             );
             if let Err(e) = inserted {
@@ -494,6 +540,112 @@ impl Journal {
                 "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, 'creating', 'charge')",
                 params![id, ts(now)],
             )?;
+            Ok(id)
+        })?;
+        self.get(id)
+    }
+
+    /// Records a cash sale: born paid, in one step, since nothing is sent for it. Its money is
+    /// in the register's open till (refused without one). `finishes`: the QR sale this cash
+    /// sale finishes with the same cart, which must have ended unpaid (its order withdrawn, no
+    /// money held, no payment in process unless the cashier confirmed `despite_pending`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_cash_sale(
+        &self,
+        pos_external_id: &str,
+        user_id: u64,
+        cart: &CheckedCart,
+        cash: &CashPayment,
+        finishes: Option<SaleId>,
+        despite_pending: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Sale, JournalError> {
+        let lines = serde_json::to_string(&cart.lines).map_err(|e| JournalError::Other(e.to_string()))?;
+        let id = self.checked_transaction(|tx| {
+            let till: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM tills WHERE pos_external_id = ?1 AND closed_at IS NULL",
+                    [pos_external_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(till) = till else {
+                return Err(Refused::Journal(JournalError::NoOpenTill));
+            };
+            if let Some(qr) = finishes {
+                let why = match read_in(tx, qr)? {
+                    None => Some(Unfinishable::NotThisRegisters),
+                    Some(s) if s.user_id != user_id || s.pos_external_id != pos_external_id || s.tender != Tender::Qr => {
+                        Some(Unfinishable::NotThisRegisters)
+                    }
+                    Some(s) if s.state.is_open() => Some(Unfinishable::StillOpen),
+                    Some(s) if s.state == SaleState::Paid => Some(Unfinishable::Paid),
+                    Some(s) if s.collected > Decimal::ZERO => Some(Unfinishable::MoneyHeld),
+                    Some(s) if (s.state == SaleState::Pending || s.payment_in_process) && !despite_pending => {
+                        Some(Unfinishable::PaymentPending)
+                    }
+                    Some(_) => None,
+                };
+                if let Some(why) = why {
+                    return Err(Refused::Journal(JournalError::NotFinishable { sale_id: qr, why }));
+                }
+            } else if let Some(holder) = open_sale_on(tx, pos_external_id)? {
+                // The cart on the screen is the open QR sale's: it is finished, not sold twice.
+                return Err(Refused::Journal(JournalError::PosHeld(holder)));
+            }
+            let c = cart.currency;
+            let inserted = tx.execute(
+                "INSERT INTO sales (external_reference, pos_external_id, user_id, currency, total, lines, state, api,
+                   created_at, updated_at, tender, collected, cash_received, cash_change, rounding, finishes_sale, till_id)
+                 VALUES ('pending-' || hex(randomblob(8)), ?1, ?2, ?3, ?4, ?5, 'paid', 'legacy', ?6, ?6, 'cash', ?4, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    pos_external_id,
+                    user_id as i64,
+                    c.code(),
+                    c.rescale(cash.due).to_string(),
+                    lines,
+                    ts(now),
+                    cash.received.to_string(),
+                    cash.change.to_string(),
+                    cash.rounding.to_string(),
+                    finishes,
+                    till
+                ],
+            );
+            if let Err(e) = inserted {
+                if let (Some(qr), Some(ErrorCode::ConstraintViolation)) = (finishes, e.sqlite_error_code()) {
+                    return Err(Refused::Journal(JournalError::NotFinishable {
+                        sale_id: qr,
+                        why: Unfinishable::AlreadyFinished,
+                    }));
+                }
+                return Err(e.into());
+            }
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE sales SET external_reference = ?1 WHERE id = ?2",
+                params![cash_reference(pos_external_id, id, now), id],
+            )?;
+            let detail = match finishes {
+                Some(qr) => format!(
+                    "paid in cash: {} {c} received, {} {c} change (finishes sale {qr})",
+                    cash.received, cash.change
+                ),
+                None => format!("paid in cash: {} {c} received, {} {c} change", cash.received, cash.change),
+            };
+            tx.execute(
+                "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, 'paid', ?3)",
+                params![id, ts(now), detail],
+            )?;
+            if let Some(qr) = finishes {
+                tx.execute(
+                    "INSERT INTO sale_changes (sale_id, at, state, detail) SELECT id, ?2, state, ?3 FROM sales WHERE id = ?1",
+                    params![qr, ts(now), format!("finished in cash by sale {id}")],
+                )?;
+            }
+            // Paid at the counter, before the cashier's eyes: seen as it is made.
+            tx.execute("UPDATE sales SET acknowledged = collected WHERE id = ?1", [id])?;
+            settle_attention(tx, id)?;
             Ok(id)
         })?;
         self.get(id)
@@ -639,6 +791,7 @@ impl Journal {
         let mut states = SaleState::OPEN.to_vec();
         states.push(SaleState::Pending);
         let mut sales = self.in_states(&states)?;
+        // Cash sales have nothing at Mercado Pago to watch.
         // `+state`: the state index would visit every ended sale ever made.
         let ended = [
             SaleState::Paid,
@@ -647,7 +800,10 @@ impl Journal {
             SaleState::Failed,
         ];
         sales.extend(self.sales_where(
-            &format!("+state IN ({}) AND updated_at >= ?1", state_list(&ended)),
+            &format!(
+                "+state IN ({}) AND updated_at >= ?1 AND tender = 'qr'",
+                state_list(&ended)
+            ),
             [ts(since)],
         )?);
         sales.extend(self.sales_where("pos_doubt_until IS NOT NULL", [])?);
@@ -713,6 +869,24 @@ impl Journal {
 fn read_in(tx: &Transaction<'_>, id: SaleId) -> rusqlite::Result<Option<Sale>> {
     tx.query_row("SELECT * FROM sales WHERE id = ?1", [id], read_sale)
         .optional()
+}
+
+/// A sale, read inside another module's transaction (the till's).
+pub(crate) fn sale_in(tx: &Transaction<'_>, id: SaleId) -> rusqlite::Result<Option<Sale>> {
+    read_in(tx, id)
+}
+
+/// The sale whose order may be on this POS now, whoever's account: the register is busy.
+pub(crate) fn open_sale_on(tx: &Transaction<'_>, pos_external_id: &str) -> rusqlite::Result<Option<SaleId>> {
+    tx.query_row(
+        &format!(
+            "SELECT id FROM sales WHERE pos_external_id = ?1 AND state IN ({}) ORDER BY id DESC LIMIT 1",
+            state_list(&SaleState::OPEN)
+        ),
+        [pos_external_id],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 fn holder_in(tx: &Transaction<'_>, user_id: u64, pos_external_id: &str) -> rusqlite::Result<Option<SaleId>> {
@@ -832,6 +1006,18 @@ fn read_sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
         orders_payable: r.get("orders_payable")?,
         created_at: parse_ts(&text("created_at")?),
         updated_at: parse_ts(&text("updated_at")?),
+        tender: Tender::parse(&text("tender")?).unwrap_or_default(),
+        cash: match (amount("cash_received")?, amount("cash_change")?) {
+            (Some(received), Some(change)) => Some(CashPayment {
+                due: Decimal::from_str(&text("total")?).unwrap_or_default(),
+                received,
+                change,
+                rounding: amount("rounding")?.unwrap_or_default(),
+            }),
+            _ => None,
+        },
+        finishes_sale: r.get("finishes_sale")?,
+        till_id: r.get("till_id")?,
     })
 }
 
@@ -856,6 +1042,12 @@ pub fn external_reference(pos_external_id: &str, id: SaleId, now: DateTime<Utc>)
     )
 }
 
+/// A cash sale's reference: `CASH-<pos>-<yyyymmddHHMMSS>-<sale id>-<random>`. It never goes to
+/// Mercado Pago; its prefix tells support at once that none of its money is there.
+pub fn cash_reference(pos_external_id: &str, id: SaleId, now: DateTime<Utc>) -> String {
+    external_reference(pos_external_id, id, now).replacen("QRC-", "CASH-", 1)
+}
+
 /// How every `external_reference` of a register on this POS begins: `QRC-<pos>-`.
 pub fn reference_prefix(pos_external_id: &str) -> String {
     let pos: String = pos_external_id
@@ -878,6 +1070,7 @@ mod tests {
             description: None,
             unit_price: Decimal::new(12345, 2),
             quantity: 2,
+            weight: None,
         };
         Cart { lines: vec![line] }.check(Currency::Ars).unwrap()
     }

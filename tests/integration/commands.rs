@@ -282,9 +282,10 @@ fn the_catalog_is_edited_imported_and_exported() {
     let path = shell.invoke("export_products_csv", json!({})).unwrap();
     let csv = std::fs::read_to_string(path.as_str().unwrap()).unwrap();
     assert!(
-        csv.starts_with("sku,name,price\n")
-            && csv.contains("10,Hielo,300.25\n")
-            && csv.contains("123456,Fernet 750 ml,8900.50\n"),
+        csv.starts_with("sku,name,price,unit\n")
+            && csv.contains("10,Hielo,300.25,unit\n")
+            && csv.contains("123456,Fernet 750 ml,8900.50,unit\n")
+            && csv.contains("00101,Queso de máquina,8900.00,kg\n"),
         "{csv}"
     );
     let found = shell.invoke("find_products", json!({ "query": "hiel" })).unwrap();

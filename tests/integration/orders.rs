@@ -371,6 +371,7 @@ async fn the_orders_body_is_what_the_contract_says_and_long_carts_go_without_ite
                     description: None,
                     unit_price: parse_amount("150.50").unwrap(),
                     quantity: 2,
+                    weight: None,
                 })
                 .collect(),
         };
