@@ -62,6 +62,7 @@ const COMMANDS: &[&str] = &[
     "print_z",
     "test_print",
     "save_counter_settings",
+    "save_pdf",
 ];
 
 fn main() {

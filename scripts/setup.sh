@@ -14,7 +14,7 @@ say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 need_pkgs=(build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libsecret-1-dev dbus dbus-x11)
 case "${1:-run}" in
-  test|bundle) need_pkgs+=(xvfb xauth webkit2gtk-driver gnome-keyring imagemagick keyutils) ;;
+  test|bundle) need_pkgs+=(xvfb xauth webkit2gtk-driver gnome-keyring imagemagick keyutils poppler-utils fonts-dejavu-core) ;;
 esac
 case "${1:-run}" in
   windows) need_pkgs+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 nsis) ;;

@@ -11,17 +11,34 @@ const UNDO_MS = 10_000;
 /** A sale on the pay panel locks the cart: it stays what was charged, and what is scanned
  * meanwhile goes to the next sale's tray. */
 export function cartLocked() {
-  return !!state.sale;
+  return !!state.sale || !!state.cash;
 }
 
-/** Adds a line to the cart, or to the tray while the cart is locked. */
+/** A line of goods sold by weight: it carries the kilograms (typed, or from a scale's label). */
+export function isWeighed(line) {
+  return line.weight !== undefined && line.weight !== null;
+}
+
+/** Adds a line to the cart, or to the tray while the cart is locked. A weighed line is one
+ * weighing: it never joins another. One still to be weighed takes the keyboard. */
 export function addLine(line) {
   const into = cartLocked() ? state.tray : state.lines;
-  const same = into.find((l) => l.sku && l.sku === line.sku && l.unitPrice === line.unitPrice);
+  const same = !isWeighed(line) && into.find((l) => !isWeighed(l) && l.sku && l.sku === line.sku && l.unitPrice === line.unitPrice);
   if (same) same.quantity += line.quantity;
   else into.push(line);
   beep("good");
-  renderCart();
+  renderCart().then(() => {
+    if (isWeighed(line) && !line.weight && into === state.lines) focusWeight(state.lines.indexOf(line) + 1);
+  });
+}
+
+/** The weight field of line `n` (counting from 1). */
+function focusWeight(n) {
+  const field = document.querySelector(`[data-testid="weight-${n}"]`);
+  if (field) {
+    field.focus();
+    field.select();
+  }
 }
 
 /** The tray becomes the cart (a new sale begins). */
@@ -45,6 +62,7 @@ export async function renderCart() {
   const locked = cartLocked();
   // Charge works as soon as a line is in: Rust prices the lines again when it charges.
   $("charge").disabled = locked || !state.lines.length;
+  $("cash").disabled = $("charge").disabled;
   const mine = ++generation;
   const [quote, trayQuote] = await Promise.all([priced(state.lines), priced(state.tray)]);
   // A later change is being priced: this answer is about lines that are gone.
@@ -59,6 +77,7 @@ export async function renderCart() {
   $("cart-side").classList.toggle("locked", locked);
   showCartError(quote && quote.error);
   $("charge").disabled = locked || !quote || !quote.total;
+  $("cash").disabled = $("charge").disabled;
   renderTray(trayQuote);
   publishCart(quote);
 }
@@ -70,14 +89,21 @@ function cartRow(line, i, quote, locked) {
   if (quote && quote.lineTotals[i] == null) tr.className = "bad";
   const title = el("td", line.title);
   title.dataset.testid = `line-title-${n}`;
-  const qty = el("input", null, { className: "qty", type: "number", min: "1", value: line.quantity, disabled: locked });
-  qty.inputMode = "numeric";
-  qty.dataset.testid = `qty-${n}`;
-  qty.setAttribute("aria-label", t("cart.col.qty"));
+  const weighed = isWeighed(line);
+  const qty = weighed
+    ? el("input", null, { className: "qty weight", value: line.weight, disabled: locked, placeholder: "0,000" })
+    : el("input", null, { className: "qty", type: "number", min: "1", value: line.quantity, disabled: locked });
+  qty.inputMode = weighed ? "decimal" : "numeric";
+  qty.dataset.testid = weighed ? `weight-${n}` : `qty-${n}`;
+  qty.setAttribute("aria-label", t(weighed ? "cart.weight" : "cart.col.qty"));
   qty.addEventListener("change", () => {
     if (cartLocked()) return;
-    line.quantity = Number.parseInt(qty.value, 10);
-    if (!Number.isFinite(line.quantity)) line.quantity = 0;
+    if (weighed) {
+      line.weight = qty.value.trim();
+    } else {
+      line.quantity = Number.parseInt(qty.value, 10);
+      if (!Number.isFinite(line.quantity)) line.quantity = 0;
+    }
     renderCart();
   });
   qty.addEventListener("keydown", (e) => {
@@ -98,6 +124,7 @@ function cartRow(line, i, quote, locked) {
   rm.setAttribute("aria-label", `${t("cart.remove")} ${line.title}`);
   const qtyCell = el("td", null, { className: "num" });
   qtyCell.append(qty);
+  if (weighed) qtyCell.append(el("span", " kg", { className: "unit" }));
   const rmCell = el("td");
   rmCell.append(rm);
   tr.append(title, qtyCell, unit, sub, rmCell);
@@ -110,7 +137,7 @@ function renderTray(quote) {
   $("tray-lines").replaceChildren(...state.tray.map((line, i) => {
     const li = el("li");
     li.dataset.testid = `tray-line-${i + 1}`;
-    const what = el("span", `${line.quantity} × ${line.title}`);
+    const what = el("span", `${isWeighed(line) ? (quote && quote.weights[i]) || `${line.weight} kg` : line.quantity} × ${line.title}`);
     const total = el("span", quote && quote.lineTotals[i] != null ? quote.lineTotals[i] : "–", { className: "num" });
     const rm = button(`tray-remove-${i + 1}`, "✕", () => {
       state.tray.splice(i, 1);
@@ -126,7 +153,11 @@ function renderTray(quote) {
 /** The customer display shows the cart as it is scanned (the windows share the page's
  * storage; the total is Rust's). */
 function publishCart(quote) {
-  const lines = state.lines.map((l, i) => ({ title: l.title, quantity: l.quantity, total: quote && quote.lineTotals[i] }));
+  const lines = state.lines.map((l, i) => ({
+    title: l.title,
+    quantity: isWeighed(l) ? (quote && quote.weights[i]) || "" : l.quantity,
+    total: quote && quote.lineTotals[i],
+  }));
   try {
     localStorage.setItem("cart", JSON.stringify({ lines, total: quote ? quote.total : null }));
   } catch (_) {
@@ -170,7 +201,8 @@ export function undoClear() {
 
 export function focusLastQuantity() {
   if (cartLocked()) return;
-  const last = document.querySelector(`[data-testid="qty-${state.lines.length}"]`);
+  const n = state.lines.length;
+  const last = document.querySelector(`[data-testid="qty-${n}"], [data-testid="weight-${n}"]`);
   if (last) {
     last.focus();
     last.select();

@@ -28,6 +28,7 @@ const catalog = {
         $("product-sku").value = p.sku;
         $("product-name").value = p.name;
         $("product-price").value = p.price;
+        $("product-by-weight").checked = p.byWeight;
         $("product-name").focus();
       });
       const del = button(`product-delete-${p.sku}`, "✕", () => this.askDelete(actions, p), { className: "remove" });
@@ -56,9 +57,10 @@ const catalog = {
   async save(e) {
     e.preventDefault();
     try {
-      const p = await invoke("save_product", { sku: $("product-sku").value, name: $("product-name").value, price: $("product-price").value });
+      const p = await invoke("save_product", { sku: $("product-sku").value, name: $("product-name").value, price: $("product-price").value, byWeight: $("product-by-weight").checked });
       this.message(t("catalog.saved", { name: p.name }));
       for (const id of ["product-sku", "product-name", "product-price"]) $(id).value = "";
+      $("product-by-weight").checked = false;
       $("product-sku").focus();
       this.render();
     } catch (err) {

@@ -8,10 +8,14 @@ import { wireCatalog } from "./catalog.js";
 import { wireSettings } from "./settings.js";
 import { wireSales } from "./sales.js";
 import { wireOwner } from "./owner.js";
+import { openCash, closeCash, wireCash } from "./cash.js";
+import { refreshTill, wireTill } from "./till.js";
+import { printTicket } from "./ticket.js";
 
 async function start() {
   const info = await invoke("app_info");
   state.info = info;
+  state.settings = await invoke("get_settings");
   I18N.pick(localStorage.getItem("language") || info.language, info.site);
   $("language").value = I18N.lang;
   I18N.apply(document);
@@ -36,6 +40,7 @@ async function start() {
   const current = await invoke("current_sale");
   if (current) showSale(current, { fromBefore: !isOpen(current.state) });
   refreshAttention();
+  refreshTill();
   renderCart();
   focusScan();
   document.body.dataset.readyAt = epochMs();
@@ -80,7 +85,7 @@ function onEvent(event) {
 /** Enter on a sale that ended starts the next one, wherever the focus is, unless the focus
  * is on something Enter already does (a button, a field with text in it). */
 function enterStartsNewSale(e) {
-  if (e.key !== "Enter" || !state.sale || isOpen(state.sale.state)) return false;
+  if (e.key !== "Enter" || state.cash || !state.sale || isOpen(state.sale.state)) return false;
   const f = document.activeElement;
   if (f === $("new-sale")) return true;
   if (f && f.tagName === "BUTTON") return false;
@@ -97,14 +102,17 @@ function onKey(e) {
   if (document.querySelector("dialog[open]")) return; // a dialog has the keyboard
   if (scannerBurst(e)) return;
   const open = !!state.sale && isOpen(state.sale.state);
+  const paid = !!state.sale && state.sale.state === "paid";
   const keys = {
     F2: () => $("scan").focus(),
     F3: () => $("quick-title").focus(),
     F4: focusLastQuantity,
     F5: () => open && invoke("check_now", { saleId: state.sale.id }),
+    F8: () => paid && !state.cash && printTicket(state.sale.id),
     F9: () => !cartLocked() && clearCart(),
+    F11: () => openCash(),
     F12: () => charge(),
-    Escape: () => (open ? escapeSale() : clearScan()),
+    Escape: () => (state.cash ? closeCash() : open ? escapeSale() : clearScan()),
   };
   if (keys[e.key]) {
     e.preventDefault();
@@ -126,6 +134,8 @@ function wire() {
   wireSettings();
   wireSales();
   wireOwner();
+  wireCash();
+  wireTill();
   $("customer-display").addEventListener("click", () => invoke("open_customer_display").catch((e) => showNotice(() => I18N.error(e))));
   for (const b of document.querySelectorAll("#phone button")) {
     b.addEventListener("click", async () => {

@@ -19,6 +19,9 @@ export const state = {
   charging: false,    // a charge is on its way: F12 again does nothing
   qr: null,
   notice: [],         // the notice line's parts: functions that word them in the page's language
+  settings: null,     // the register's settings (the printer, the scale), as Rust keeps them
+  cash: null,         // the cash screen, while open: { finishes: sale id or null }
+  till: null,         // the open till, as Rust last said, or null
 };
 
 /** Now, in milliseconds since the Unix epoch: the page's timings (`data-ready-at`,
@@ -65,8 +68,25 @@ export function button(testid, text, onClick, props) {
   return b;
 }
 
-/** Prints one of the page's printouts (`receipt`, `sign`) through the system's print dialog. */
-export function printOut(which) {
+/** Prints one of the page's printouts (`receipt`, `a4`, `sign`) through the system's print
+ * dialog; a receipt at the paper's width (`80` or `58` mm). */
+export function printOut(which, paper) {
   document.body.dataset.printing = which;
+  document.body.dataset.paper = paper || "80";
+  pageSize(which, paper);
   window.print();
+}
+
+/** The printed page: a ticket's roll (80 or 58 mm wide, margins as the printer's), or A4. Set as
+ * a rule of the page's own stylesheet (no inline style: the CSP allows none). */
+export function pageSize(which, paper) {
+  const sheet = [...document.styleSheets].find((s) => s.href && s.href.endsWith("style.css"));
+  if (!sheet) return;
+  const rules = [...sheet.cssRules];
+  const at = rules.findIndex((r) => r.type === CSSRule.PAGE_RULE);
+  if (at >= 0) sheet.deleteRule(at);
+  const size = which === "receipt"
+    ? paper === "58" ? "58mm 297mm; margin: 2mm 5mm" : "80mm 297mm; margin: 2mm 4mm"
+    : "A4 portrait; margin: 12mm";
+  sheet.insertRule(`@page { size: ${size}; }`, sheet.cssRules.length);
 }

@@ -4,6 +4,7 @@ import { ownerInvoke } from "./owner.js";
 import { $, t, I18N, invoke, state, epochMs, showNotice, el, button } from "./page.js";
 import { isOpen, lookOf, buttonsOf, markOf } from "./lib/screen.js";
 import { renderCart, showCartError, takeTray, focusScan } from "./cart.js";
+import { autoPrint, printTicket } from "./ticket.js";
 import { beep } from "./sound.js";
 
 /** How long the first Esc waits for the second before the charge is left alone. */
@@ -14,7 +15,7 @@ const ESC_AGAIN_MS = 4000;
 /** Charges the cart. On a sale that ended unpaid this is "Charge again": the same cart. On a
  * paid sale it is the next customer's: the tray becomes the cart first. */
 export async function charge(despitePending) {
-  if (state.charging) return;
+  if (state.charging || state.cash) return;
   const sale = state.sale;
   if (sale && isOpen(sale.state)) return;
   if (sale && !buttonsOf(sale.state).chargeAgain) await newSale();
@@ -46,7 +47,7 @@ function askPending(saleId) {
 }
 
 export function showSale(sale, opts) {
-  state.sale = { id: sale.id, state: sale.state, total: sale.total, expiresAt: sale.expiresAt, collected: sale.collected, outcome: sale.outcome, attention: sale.attention, fromBefore: !!(opts && opts.fromBefore) };
+  state.sale = { id: sale.id, state: sale.state, total: sale.total, expiresAt: sale.expiresAt, collected: sale.collected, outcome: sale.outcome, attention: sale.attention, tender: sale.tender || "qr", cash: sale.cash || null, fromBefore: !!(opts && opts.fromBefore) };
   state.progress = null;
   state.refunded = null;
   renderPay();
@@ -58,6 +59,7 @@ export function showSale(sale, opts) {
 function progressText() {
   const p = state.progress && state.progress.progress;
   const s = state.sale.state;
+  if (state.sale.tender === "cash") return t("progress.paid_in_cash");
   if (s === "pending") return t("progress.pending");
   if (!p) {
     return s === "creating" ? t("progress.sending") : isOpen(s) ? t("progress.waiting_for_customer") : t(`progress.${s}`);
@@ -97,6 +99,15 @@ function moneyText() {
 
 export function renderPay() {
   const sale = state.sale;
+  // The cash screen, while it is open (cash.js draws its parts).
+  $("pay-cash").hidden = !state.cash;
+  if (state.cash) {
+    $("pay-idle").hidden = true;
+    $("pay-live").hidden = true;
+    $("pay").dataset.state = "cash";
+    state.cash.render();
+    return;
+  }
   $("pay-idle").hidden = !!sale;
   $("pay-live").hidden = !sale;
   if (!sale) {
@@ -122,6 +133,10 @@ export function renderPay() {
   const money = moneyText();
   $("pay-money").textContent = money;
   $("pay-money").hidden = !money;
+  // Paid in cash: the change to give, in large type.
+  const change = sale.cash ? t("pay.change", { change: sale.cash.change, received: sale.cash.received }) : "";
+  $("pay-change").textContent = change;
+  $("pay-change").hidden = !change;
   $("pay-note").textContent = sale.fromBefore ? t("pay.from_before") : "";
   $("pay-note").hidden = !sale.fromBefore;
   const extra = sale.outcome && ["extra", "held"].includes(sale.outcome.kind);
@@ -129,6 +144,8 @@ export function renderPay() {
   if (extra) $("refund-extra").textContent = t("btn.refund_amount", { amount: sale.outcome.amount });
   const buttons = buttonsOf(sale.state);
   $("cancel").hidden = !buttons.cancel;
+  $("cash-instead").hidden = !buttons.cancel || sale.state !== "waiting";
+  $("print").hidden = sale.state !== "paid";
   $("cancel").disabled = sale.state === "cancelling" || sale.state === "expiring";
   $("check").hidden = !buttons.check;
   $("charge-again").hidden = !buttons.chargeAgain;
@@ -156,6 +173,8 @@ export function renderCountdown() {
 
 /** A sale event from Rust. */
 export function onSaleEvent(event) {
+  // The QR sale being finished in cash was paid after all: its paid screen, no cash.
+  if (state.cash && state.cash.finishes === event.saleId && event.state === "paid") state.cash.paidByQr();
   if (!state.sale || state.sale.id !== event.saleId) {
     // A sale of this register that the screen does not show: resumed (it takes the pay
     // panel), or one whose money changed after it ended (it goes to the attention list).
@@ -172,6 +191,7 @@ export function onSaleEvent(event) {
     if (event.state === "paid") state.lines = [];
     renderCart();
   }
+  if (event.state === "paid" && state.sale.tender !== "cash") autoPrint(state.sale);
   if (!isOpen(event.state)) refreshAttention();
 }
 
@@ -209,7 +229,7 @@ export function escapeSale() {
 
 /** The next customer: the cart is emptied (what was scanned meanwhile becomes it). */
 export async function newSale() {
-  if (state.sale && isOpen(state.sale.state)) return;
+  if (state.cash || (state.sale && isOpen(state.sale.state))) return;
   // The cashier saw how the sale ended (a pending one stays on the attention list).
   if (state.sale && state.sale.state !== "pending") await acknowledge(state.sale.id);
   state.sale = null;
@@ -297,5 +317,6 @@ export function wirePay() {
   $("cancel").addEventListener("click", cancelSale);
   $("check").addEventListener("click", () => state.sale && invoke("check_now", { saleId: state.sale.id }));
   $("new-sale").addEventListener("click", newSale);
+  $("print").addEventListener("click", () => state.sale && printTicket(state.sale.id));
   setInterval(renderCountdown, 1000);
 }

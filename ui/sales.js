@@ -1,10 +1,12 @@
 // The day's sales: the list, a sale's story, refunds (asked first), the summary, the
 // reconciliation with Mercado Pago, the CSV and the receipt.
 import { ownerInvoke } from "./owner.js";
-import { $, t, I18N, invoke, state, say, printOut } from "./page.js";
+import { $, t, I18N, invoke, state, say } from "./page.js";
 import { focusScan } from "./cart.js";
 import { refundExtra } from "./pay.js";
+import { printTicket, savePdf } from "./ticket.js";
 import { stepParts } from "./lib/steps.js";
+import { hourBars } from "./lib/chart.js";
 
 const salesDialog = {
   page: 0,
@@ -30,7 +32,7 @@ const salesDialog = {
       const first = document.createElement("td");
       first.append(open);
       tr.append(first);
-      const what = [t(`state.${r.state}`) + (r.late ? ` ${t("history.late")}` : ""), outcomeText(r)].filter(Boolean).join(" · ");
+      const what = [t(`tender.${r.tender}`), t(`state.${r.state}`) + (r.late ? ` ${t("history.late")}` : ""), outcomeText(r)].filter(Boolean).join(" · ");
       for (const text of [r.time, what, r.total]) {
         const td = document.createElement("td");
         td.textContent = text;
@@ -57,14 +59,18 @@ const salesDialog = {
       return tr;
     }));
     $("story-total").textContent = s.sale.total;
-    $("story-paid").textContent = [t("history.collected", { amount: s.sale.collected }), t("history.refunded", { amount: s.refunded }), outcomeText(s.sale)].filter(Boolean).join(" · ");
+    $("story-paid").textContent = s.sale.cash
+      ? t("history.cash_paid", { received: s.sale.cash.received, change: s.sale.cash.change })
+      : [t("history.collected", { amount: s.sale.collected }), t("history.refunded", { amount: s.refunded }), outcomeText(s.sale)].filter(Boolean).join(" · ");
     $("story-ids").textContent = `ref ${s.sale.externalReference} · MO ${s.merchantOrderIds.join(", ") || "–"} · pay ${s.paymentIds.join(", ") || "–"}`;
     $("story-changes").replaceChildren(...s.changes.map((c) => {
       const li = document.createElement("li");
       li.textContent = `${c.at} ${t(`state.${c.state}`)}: ${stepWords(c.detail)}`;
       return li;
     }));
-    $("refund").disabled = !["paid", "cancelled", "expired"].includes(s.sale.state);
+    $("refund").disabled = s.sale.tender === "cash" || !["paid", "cancelled", "expired"].includes(s.sale.state);
+    $("story-print").disabled = s.sale.state !== "paid";
+    $("story-pdf").hidden = !state.info.pdf || s.sale.state !== "paid";
     $("story-refund-extra").hidden = !["extra", "held"].includes(s.sale.outcome.kind);
     for (const tr of document.querySelectorAll("#sales tr")) tr.setAttribute("aria-selected", String(tr.dataset.sale === String(id)));
   },
@@ -97,9 +103,12 @@ const salesDialog = {
     const s = await invoke("day_summary", { day: $("history-day").value });
     const lines = s.states.map(([state, count, total]) => t("history.summary_line", { state: t(`state.${state}`), count, total }));
     lines.push(t("history.summary_paid", { collected: s.collectedTotal, refunded: s.refundedTotal, late: s.latePaid }));
+    if (s.cashSales) lines.push(t("history.summary_cash", { n: s.cashSales, total: s.cashTotal }));
+    lines.push(t("history.summary_net", { net: s.netTotal }));
     if (s.withExtra) lines.push(t("history.summary_extra", { extra: s.extraTotal, n: s.withExtra }));
     if (s.pending) lines.push(t("history.summary_pending", { n: s.pending }));
     say("history-message", lines.join("\n"));
+    drawHours(s.byHour);
   },
   async reconcile() {
     try {
@@ -119,18 +128,17 @@ const salesDialog = {
     }
   },
   print() {
-    const s = this.story;
-    if (!s) return;
-    const r = $("receipt");
-    r.replaceChildren();
-    const h = document.createElement("h1");
-    h.textContent = state.info.storeName || "QR Cashier";
-    r.append(h, textLine(`${t("pay.sale", { id: s.sale.id })} ${s.created}`));
-    for (const l of s.lines) r.append(pair(`${l.quantity} × ${l.title}`, l.total));
-    const total = pair(t("cart.total"), s.sale.total);
-    total.classList.add("total");
-    r.append(total, textLine(`Mercado Pago ${s.paymentIds.join(", ")}`));
-    printOut("receipt");
+    if (this.story) printTicket(this.story.sale.id);
+  },
+  async pdf() {
+    if (!this.story) return;
+    const id = this.story.sale.id;
+    try {
+      const path = await savePdf(await invoke("ticket", { saleId: id }), `ticket-${id}`, false);
+      say("history-message", t("history.exported", { path }));
+    } catch (err) {
+      say("history-message", I18N.error(err), true);
+    }
   },
 };
 
@@ -163,21 +171,35 @@ function localDay(d) {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
-function textLine(text) {
-  const p = document.createElement("div");
-  p.textContent = text;
-  return p;
-}
+const SVG = "http://www.w3.org/2000/svg";
 
-function pair(left, right) {
-  const d = document.createElement("div");
-  d.className = "line";
-  const a = document.createElement("span");
-  a.textContent = left;
-  const b = document.createElement("span");
-  b.textContent = right;
-  d.append(a, b);
-  return d;
+/** The day's paid sales by hour, as bars drawn by the page. */
+function drawHours(byHour) {
+  const figure = $("hours");
+  figure.querySelector("svg")?.remove();
+  const bars = hourBars(byHour, 640, 140);
+  figure.hidden = bars.length === 0;
+  if (!bars.length) return;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 640 140");
+  svg.setAttribute("role", "img");
+  svg.dataset.testid = "hours-chart";
+  for (const b of bars) {
+    const g = document.createElementNS(SVG, "g");
+    const rect = document.createElementNS(SVG, "rect");
+    for (const [k, v] of Object.entries({ x: b.x, y: b.y, width: b.w, height: b.h })) rect.setAttribute(k, String(v));
+    rect.dataset.hour = String(b.hour);
+    const title = document.createElementNS(SVG, "title");
+    title.textContent = t("history.hour_bar", { hour: b.hour, n: b.sales, money: b.money });
+    rect.append(title);
+    const label = document.createElementNS(SVG, "text");
+    label.setAttribute("x", String(b.x + b.w / 2));
+    label.setAttribute("y", "136");
+    label.textContent = String(b.hour);
+    g.append(rect, label);
+    svg.append(g);
+  }
+  figure.append(svg);
 }
 
 export function wireSales() {
@@ -191,6 +213,7 @@ export function wireSales() {
   $("history-reconcile").addEventListener("click", () => salesDialog.reconcile());
   $("history-export").addEventListener("click", () => salesDialog.exportDay());
   $("story-print").addEventListener("click", () => salesDialog.print());
+  $("story-pdf").addEventListener("click", () => salesDialog.pdf());
   $("refund").addEventListener("click", () => salesDialog.askRefund());
   $("refund-yes").addEventListener("click", () => salesDialog.refund());
   $("refund-no").addEventListener("click", () => ($("refund-confirm").hidden = true));

@@ -48,14 +48,39 @@ function renderResults() {
   }));
 }
 
-/** Adds a product (a pick from the results, a demo tile, a scan). */
+/** Adds a product (a pick from the results, a demo tile, a scan). One sold by weight is added
+ * to be weighed: its weight field takes the keyboard. */
 export function pick(product, quantity) {
-  addLine({ sku: product.sku, title: product.name, unitPrice: product.price, quantity: quantity || 1 });
+  const line = { sku: product.sku, title: product.name, unitPrice: product.price, quantity: quantity || 1 };
+  if (product.byWeight) Object.assign(line, { quantity: 1, weight: "" });
   $("scan").value = "";
   results = [];
   showScanError(null);
   renderResults();
+  addLine(line);
+  if (!product.byWeight) focusScan();
+}
+
+/** A scale's label (an EAN-13 of 20 to 29, as the settings lay it out) adds the weighed line it
+ * carries; a bad one says why and adds nothing. Returns whether the code was a label. */
+async function scaleLabel(code) {
+  if (!/^2\d{12}$/.test(code)) return false;
+  let line;
+  try {
+    line = await invoke("scan_label", { code });
+  } catch (e) {
+    beep("bad");
+    $("scan").value = "";
+    showScanError(I18N.error(e));
+    return true;
+  }
+  if (!line) return false;
+  $("scan").value = "";
+  showScanError(null);
+  const { weightText, ...weighed } = line;
+  addLine(line.weight ? { ...weighed, weight: weightText } : weighed);
   focusScan();
+  return true;
 }
 
 /** Enter in the scan field (or a scanner's burst): an exact code or the one match adds the
@@ -63,6 +88,7 @@ export function pick(product, quantity) {
 export async function submitScan(text) {
   const { quantity, code } = readScan(text);
   if (!code) return;
+  if (await scaleLabel(code)) return;
   const found = await search(code);
   const exact = found.find((p) => p.sku === code);
   if (exact) return pick(exact, quantity);

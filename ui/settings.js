@@ -47,7 +47,74 @@ const settingsDialog = {
     $("ttl").value = s.orderTtlSecs;
     $("ipn-on").checked = s.notifications.enabled;
     $("ipn-bind").value = s.notifications.bind;
+    this.fillCounter(s);
     if (a) await this.loadStores();
+  },
+  /** The store's details on the tickets, the printer, the cash rounding and the scale. */
+  fillCounter(s) {
+    state.settings = s;
+    $("tax-id-label").textContent = state.info.taxIdLabel;
+    $("store-legal-name").value = s.store.legalName;
+    $("store-tax-id").value = s.store.taxId;
+    $("store-address").value = s.store.address;
+    $("printer-kind").value = s.printer.kind;
+    $("printer-address").value = s.printer.address;
+    $("printer-device").value = s.printer.device;
+    $("printer-paper").value = String(s.printer.paperMm);
+    $("printer-auto").checked = s.printer.autoPrint;
+    $("printer-drawer").checked = s.printer.openDrawer;
+    $("cash-rounding-step").value = s.cashRounding || "";
+    $("scale-on").checked = s.scale.enabled;
+    $("scale-from").value = s.scale.prefixFrom;
+    $("scale-to").value = s.scale.prefixTo;
+    $("scale-code").value = String(s.scale.codeDigits);
+    $("scale-value").value = s.scale.value;
+    this.showPrinterFields();
+  },
+  showPrinterFields() {
+    const kind = $("printer-kind").value;
+    $("printer-address-row").hidden = kind !== "network";
+    $("printer-device-row").hidden = kind !== "usb";
+    $("printer-test").hidden = kind === "dialog";
+  },
+  printerSettings() {
+    return {
+      kind: $("printer-kind").value,
+      address: $("printer-address").value.trim(),
+      device: $("printer-device").value.trim(),
+      paperMm: Number($("printer-paper").value),
+      autoPrint: $("printer-auto").checked,
+      openDrawer: $("printer-drawer").checked,
+    };
+  },
+  async saveCounter(e) {
+    e.preventDefault();
+    const change = {
+      store: { legalName: $("store-legal-name").value, taxId: $("store-tax-id").value, address: $("store-address").value },
+      printer: this.printerSettings(),
+      cashRounding: $("cash-rounding-step").value,
+      scale: {
+        enabled: $("scale-on").checked,
+        prefixFrom: Number($("scale-from").value),
+        prefixTo: Number($("scale-to").value),
+        codeDigits: Number($("scale-code").value),
+        value: $("scale-value").value,
+      },
+    };
+    try {
+      this.fillCounter(await ownerInvoke("save_counter_settings", { change }));
+      say("counter-message", t("settings.counter_saved"));
+    } catch (err) {
+      say("counter-message", err && err.kind === "settings" && err.field ? t(`settings.bad.${err.field}`) : I18N.error(err), true);
+    }
+  },
+  async testPrint() {
+    try {
+      await invoke("test_print", { printer: this.printerSettings() });
+      say("counter-message", t("printer.test_done"));
+    } catch (err) {
+      say("counter-message", t("printer.failed", { message: I18N.error(err) }), true);
+    }
   },
   async loadStores() {
     try {
@@ -192,6 +259,9 @@ export function wireSettings() {
   $("switch-live").addEventListener("click", () => settingsDialog.switchTo("live"));
   $("switch-demo").addEventListener("click", () => settingsDialog.switchTo("demo"));
   $("options-form").addEventListener("submit", (e) => settingsDialog.saveOptions(e));
+  $("counter-form").addEventListener("submit", (e) => settingsDialog.saveCounter(e));
+  $("printer-kind").addEventListener("change", () => settingsDialog.showPrinterFields());
+  $("printer-test").addEventListener("click", () => settingsDialog.testPrint());
   $("address-yes").addEventListener("click", () => settingsDialog.saveOptions(null, true));
   $("address-no").addEventListener("click", () => { $("address-confirm").hidden = true; });
   $("webhook-form").addEventListener("submit", async (e) => {

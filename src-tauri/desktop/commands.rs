@@ -32,6 +32,10 @@ pub struct AppInfo {
     pub notices: Vec<Notice>,
     /// Demo mode's sandbox, for support and tests.
     pub sandbox_url: Option<String>,
+    /// The store's tax id as its country names it (CUIT, CNPJ, RUT, RFC, NIT, RUC).
+    pub tax_id_label: &'static str,
+    /// Tickets can be saved as PDF by the window's engine (Linux).
+    pub pdf: bool,
 }
 
 /// A cart line as the page sends it: the price as typed text, never a float.
@@ -321,6 +325,8 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
             )
             .collect(),
         sandbox_url: c.sandbox.as_ref().map(|s| s.base_url().to_owned()),
+        tax_id_label: crate::printer::ticket::tax_id_label(c.station.site),
+        pdf: cfg!(target_os = "linux"),
     }
 }
 
@@ -537,6 +543,8 @@ pub struct UiLine {
     pub quantity: u32,
     /// The kilograms of a weighed line, as the page sends them back (`0.350`).
     pub weight: Option<String>,
+    /// The same as the country writes them, for the weight field (`0,350`).
+    pub weight_text: Option<String>,
 }
 
 /// A scanned code read as a scale label (`settings.scale`): none when it is not one (the scan
@@ -558,6 +566,11 @@ pub async fn scan_label(state: State<'_, AppState>, code: String) -> Result<Opti
             unit_price: c.station.currency.rescale(l.unit_price).to_string(),
             quantity: l.quantity,
             weight: l.weight.map(|kg| kg.to_string()),
+            weight_text: l.weight.map(|kg| {
+                crate::money::format_weight(kg, c.station.currency)
+                    .trim_end_matches(" kg")
+                    .to_owned()
+            }),
         })),
     }
 }

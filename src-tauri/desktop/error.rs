@@ -89,11 +89,15 @@ impl From<JournalError> for CommandError {
         match e {
             JournalError::PosHeld(sale_id) => Self::with("busy", e.to_string(), json!({ "saleId": sale_id })),
             JournalError::NoOpenTill => Self::with("till", e.to_string(), json!({ "reason": "not_open" })),
-            JournalError::NotFinishable { sale_id, why } => Self::with(
-                "cash",
-                e.to_string(),
-                json!({ "reason": "not_finishable", "why": why, "saleId": sale_id }),
-            ),
+            JournalError::NotFinishable { sale_id, why } => {
+                let why = serde_json::to_value(why).unwrap_or_default();
+                let reason = format!("unfinishable_{}", why.as_str().unwrap_or_default());
+                Self::with(
+                    "cash",
+                    e.to_string(),
+                    json!({ "reason": reason, "why": why, "saleId": sale_id }),
+                )
+            }
             e => Self::with("journal", e.to_string(), serde_json::to_value(&e).unwrap_or_default()),
         }
     }

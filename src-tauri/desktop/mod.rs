@@ -155,6 +155,7 @@ pub fn build<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         print_commands::print_z,
         print_commands::test_print,
         print_commands::save_counter_settings,
+        print_commands::save_pdf,
     ])
 }
 

@@ -136,7 +136,7 @@ pub async fn save_counter_settings(state: State<'_, AppState>, change: CounterSe
     for (what, text) in [
         ("legal_name", &change.store.legal_name),
         ("tax_id", &change.store.tax_id),
-        ("address", &change.store.address),
+        ("store_address", &change.store.address),
     ] {
         if text.chars().count() > MAX_DETAIL_CHARS || text.chars().any(char::is_control) {
             return Err(bad(what));
@@ -147,7 +147,7 @@ pub async fn save_counter_settings(state: State<'_, AppState>, change: CounterSe
         return Err(bad("paper_mm"));
     }
     if p.kind == PrinterKind::Network && !crate::printer::address_is_valid(&p.address) {
-        return Err(bad("address"));
+        return Err(bad("printer_address"));
     }
     if p.kind == PrinterKind::Usb && p.device.trim().is_empty() {
         return Err(bad("device"));
@@ -175,4 +175,133 @@ pub async fn save_counter_settings(state: State<'_, AppState>, change: CounterSe
         s.cash_rounding = rounding;
         s.scale = change.scale;
     })?)
+}
+
+/// Saves what the page laid out to print (a ticket, a Z report) as a PDF in `exports/`, printed
+/// by the window's own engine (WebKit) through the print stylesheet, on its paper: `80` or `58`
+/// mm rolls, or `a4`. Linux only: on Windows the print dialog's "Microsoft Print to PDF" does it.
+#[tauri::command]
+pub async fn save_pdf<R: tauri::Runtime>(
+    window: tauri::WebviewWindow<R>,
+    state: State<'_, AppState>,
+    name: String,
+    paper: String,
+) -> Result<String> {
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(64)
+        .collect();
+    if name.is_empty() || !["80", "58", "a4"].contains(&paper.as_str()) {
+        return Err(CommandError::new(
+            "printer",
+            "a PDF needs a name and a paper (80, 58 or a4)",
+        ));
+    }
+    let dir = state.paths.data.join("exports");
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::create_dir_all(&dir).map_err(|e| CommandError::new("export", format!("{}: {e}", dir.display())))?;
+    let _ = std::fs::remove_file(&path);
+    pdf::print_to(&window, &path, &paper).await?;
+    // The file backend writes as the job ends: wait until the file is whole.
+    for _ in 0..100 {
+        if std::fs::read(&path).is_ok_and(|b| b.ends_with(b"%%EOF\n") || b.ends_with(b"%%EOF")) {
+            return Ok(path.display().to_string());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Err(CommandError::new(
+        "export",
+        format!("{} was not written", path.display()),
+    ))
+}
+
+#[cfg(target_os = "linux")]
+mod pdf {
+    use std::cell::RefCell;
+    use std::path::Path;
+    use std::rc::Rc;
+
+    use super::CommandError;
+    use webkit2gtk::PrintOperationExt;
+
+    /// Prints the window's page to `path` with GTK's "Print to File" printer, no dialog.
+    pub async fn print_to<R: tauri::Runtime>(
+        window: &tauri::WebviewWindow<R>,
+        path: &Path,
+        paper: &str,
+    ) -> Result<(), CommandError> {
+        let uri = url::Url::from_file_path(path)
+            .map_err(|_| CommandError::new("export", format!("{} is not a file path", path.display())))?
+            .to_string();
+        // Width, height, side and top margins in mm: a roll's printable width (72 or 48 mm), A4's.
+        let (w, h, side, top) = match paper {
+            "58" => (58.0, 297.0, 5.0, 2.0),
+            "a4" => (210.0, 297.0, 12.0, 12.0),
+            _ => (80.0, 297.0, 4.0, 2.0),
+        };
+        let paper = paper.to_owned();
+        let (tx, rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
+        window
+            .with_webview(move |webview| {
+                let done = Rc::new(RefCell::new(Some(tx)));
+                let op = webkit2gtk::PrintOperation::new(&webview.inner());
+                let size = gtk::PaperSize::new_custom(
+                    &format!("qr-cashier-{paper}"),
+                    &format!("{paper} mm"),
+                    w,
+                    h,
+                    gtk::Unit::Mm,
+                );
+                let settings = gtk::PrintSettings::new();
+                settings.set_printer("Print to File");
+                settings.set(gtk::PRINT_SETTINGS_OUTPUT_FILE_FORMAT, Some("pdf"));
+                settings.set(gtk::PRINT_SETTINGS_OUTPUT_URI, Some(&uri));
+                settings.set_paper_size(&size);
+                let setup = gtk::PageSetup::new();
+                setup.set_paper_size(&size);
+                for set in [gtk::PageSetup::set_left_margin, gtk::PageSetup::set_right_margin] {
+                    set(&setup, side, gtk::Unit::Mm);
+                }
+                for set in [gtk::PageSetup::set_top_margin, gtk::PageSetup::set_bottom_margin] {
+                    set(&setup, top, gtk::Unit::Mm);
+                }
+                op.set_print_settings(&settings);
+                op.set_page_setup(&setup);
+                let failed = done.clone();
+                op.connect_failed(move |_, e| {
+                    if let Some(tx) = failed.borrow_mut().take() {
+                        let _ = tx.send(Err(e.to_string()));
+                    }
+                });
+                op.connect_finished(move |_| {
+                    if let Some(tx) = done.borrow_mut().take() {
+                        let _ = tx.send(Ok(()));
+                    }
+                });
+                op.print();
+            })
+            .map_err(|e| CommandError::new("printer", e.to_string()))?;
+        match tokio::time::timeout(std::time::Duration::from_secs(30), rx).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(CommandError::new("printer", e)),
+            _ => Err(CommandError::new("printer", "the page did not print")),
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod pdf {
+    use super::CommandError;
+
+    pub async fn print_to<R: tauri::Runtime>(
+        _: &tauri::WebviewWindow<R>,
+        _: &std::path::Path,
+        _: &str,
+    ) -> Result<(), CommandError> {
+        Err(CommandError::new(
+            "printer",
+            "saving a PDF here is for Linux: print to \"Microsoft Print to PDF\" from the dialog",
+        ))
+    }
 }

@@ -626,12 +626,10 @@ impl Journal {
                 "UPDATE sales SET external_reference = ?1 WHERE id = ?2",
                 params![cash_reference(pos_external_id, id, now), id],
             )?;
+            let paid = format!("paid in cash: {} {c} received, {} {c} change", cash.received, cash.change);
             let detail = match finishes {
-                Some(qr) => format!(
-                    "paid in cash: {} {c} received, {} {c} change (finishes sale {qr})",
-                    cash.received, cash.change
-                ),
-                None => format!("paid in cash: {} {c} received, {} {c} change", cash.received, cash.change),
+                Some(qr) => format!("{paid}; finishes sale {qr}"),
+                None => paid,
             };
             tx.execute(
                 "INSERT INTO sale_changes (sale_id, at, state, detail) VALUES (?1, ?2, 'paid', ?3)",

@@ -2,10 +2,13 @@
 
 mod bench;
 mod counter;
+#[path = "../common/escpos.rs"]
+mod escpos;
 mod installed;
 mod money;
 #[path = "../common/qr.rs"]
 mod qr;
+mod store;
 mod support;
 
 use support::{App, Home, ENTER};

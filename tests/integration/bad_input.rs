@@ -487,3 +487,282 @@ fn qr_cache_cut_short() {
     assert_eq!(crate::qr::qr_in(&sign), crate::qr::qr_in(&whole));
     assert_eq!(std::fs::read(&cached[0]).unwrap(), whole, "the cache is whole again");
 }
+
+// ---- goods by the kilo, cash, the till, scale labels, the counter's settings ----
+
+fn weighed(title: &str, price: &str, kg: &str) -> Value {
+    json!({ "sku": "00101", "title": title, "unitPrice": price, "quantity": 1, "weight": kg })
+}
+
+bad_cart! {
+    weight_not_yet_typed: "MLA", json!([weighed("Queso", "8900", "")]), "cart", Some("weight_missing");
+    weight_words: "MLA", json!([weighed("Queso", "8900", "medio kilo")]), "cart", Some("weight_not_a_number");
+    weight_two_marks: "MLA", json!([weighed("Queso", "8900", "1.234,5")]), "cart", Some("weight_not_a_number");
+    weight_negative: "MLA", json!([weighed("Queso", "8900", "-0,5")]), "cart", Some("weight_not_a_number");
+    weight_zero: "MLA", json!([weighed("Queso", "8900", "0")]), "cart", Some("weight_out_of_range");
+    weight_a_ton: "MLA", json!([weighed("Queso", "8900", "1000")]), "cart", Some("weight_out_of_range");
+    weight_milligrams: "MLA", json!([weighed("Queso", "8900", "0,3505")]), "cart", Some("weight_too_precise");
+    weight_of_nothing: "MLC", json!([weighed("Sal", "1", "0,001")]), "cart", Some("weight_prices_nothing");
+    weighed_line_with_a_quantity: "MLA", json!([{ "sku": null, "title": "Queso", "unitPrice": "8900", "quantity": 3, "weight": "0,5" }]), "cart", Some("weighed_quantity");
+}
+
+impl Shell {
+    fn open_till(&self) {
+        self.invoke("open_till", json!({ "cashier": "Ana", "float": "1000" }))
+            .unwrap();
+    }
+
+    fn cash(&self, received: &str) -> Result<Value, Value> {
+        self.invoke(
+            "charge_cash",
+            json!({ "lines": [line("Alfajor", "850", 1)], "received": received }),
+        )
+    }
+}
+
+/// Cash handed over: each bad amount is named, and no sale is journaled.
+#[test]
+fn cash_amounts_that_cannot_be_taken() {
+    let shell = Shell::demo("MLA");
+    let e = shell.cash("1000").unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["reason"].as_str()),
+        (Some("till"), Some("not_open")),
+        "{e}"
+    );
+    shell.open_till();
+    for (received, reason) in [
+        ("800", "not_enough"),
+        ("", "not_an_amount"),
+        ("mil", "not_an_amount"),
+        ("-1000", "not_an_amount"),
+        ("1e3", "not_an_amount"),
+        ("1,500", "ambiguous"),
+        ("1000,005", "too_many_decimals"),
+        ("999999999999", "too_much"),
+    ] {
+        let e = shell.cash(received).unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["reason"].as_str()),
+            (Some("cash"), Some(reason)),
+            "{received:?}: {e}"
+        );
+        let q = shell
+            .invoke(
+                "cash_quote",
+                json!({ "lines": [line("Alfajor", "850", 1)], "received": received }),
+            )
+            .unwrap_err();
+        assert_eq!(q["reason"], reason, "the quote says the same: {q}");
+    }
+    assert_eq!(shell.sales(), 0, "no sale journaled");
+    let sold = shell.cash("1.000").unwrap();
+    assert_eq!(
+        (sold["cash"]["change"].as_str(), sold["sale"]["tender"].as_str()),
+        (Some("$ 150,00"), Some("cash"))
+    );
+    assert_eq!(shell.pos_orders(), 0, "cash never reaches the POS");
+}
+
+#[test]
+fn till_inputs_that_cannot_be_taken() {
+    let shell = Shell::demo("MLA");
+    let refused = |cmd: &str, args: Value, reason: &str| {
+        let e = shell.invoke(cmd, args).unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["reason"].as_str()),
+            (Some("till"), Some(reason)),
+            "{cmd}: {e}"
+        );
+    };
+    refused("open_till", json!({ "cashier": "", "float": "0" }), "bad_cashier");
+    refused(
+        "open_till",
+        json!({ "cashier": "a\u{7}b", "float": "0" }),
+        "bad_cashier",
+    );
+    refused(
+        "open_till",
+        json!({ "cashier": "x".repeat(61), "float": "0" }),
+        "bad_cashier",
+    );
+    refused("open_till", json!({ "cashier": "Ana", "float": "-10" }), "bad_amount");
+    refused(
+        "open_till",
+        json!({ "cashier": "Ana", "float": "mil" }),
+        "not_an_amount",
+    );
+    refused("open_till", json!({ "cashier": "Ana", "float": "1,500" }), "ambiguous");
+    refused(
+        "open_till",
+        json!({ "cashier": "Ana", "float": "10,5555" }),
+        "bad_amount",
+    );
+    refused(
+        "move_cash",
+        json!({ "kind": "in", "amount": "100", "reason": "cambio" }),
+        "not_open",
+    );
+    refused("close_till", json!({ "counted": "0" }), "not_open");
+    shell.open_till();
+    refused("open_till", json!({ "cashier": "Beto", "float": "0" }), "already_open");
+    refused(
+        "move_cash",
+        json!({ "kind": "out", "amount": "5000", "reason": "proveedor" }),
+        "more_than_held",
+    );
+    refused(
+        "move_cash",
+        json!({ "kind": "in", "amount": "0", "reason": "nada" }),
+        "nothing_moved",
+    );
+    refused(
+        "move_cash",
+        json!({ "kind": "in", "amount": "10", "reason": "" }),
+        "bad_reason",
+    );
+    assert!(shell
+        .invoke(
+            "move_cash",
+            json!({ "kind": "sideways", "amount": "10", "reason": "x" })
+        )
+        .is_err());
+    let till = shell.invoke("till_status", json!({})).unwrap();
+    assert_eq!(till["expectedCash"], "$ 1.000,00", "nothing moved: {till}");
+}
+
+/// Taking cash out and closing the till are the store owner's once an owner PIN is set.
+#[test]
+fn cash_out_and_the_close_wait_for_the_owner() {
+    let shell = Shell::demo("MLA");
+    shell.open_till();
+    shell.invoke("owner_lock", json!({})).unwrap();
+    for (cmd, args) in [
+        (
+            "move_cash",
+            json!({ "kind": "out", "amount": "100", "reason": "proveedor" }),
+        ),
+        ("close_till", json!({ "counted": "1000" })),
+    ] {
+        let e = shell.invoke(cmd, args).unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["reason"].as_str()),
+            (Some("owner"), Some("needed")),
+            "{cmd}: {e}"
+        );
+    }
+    // Cash in is anyone's.
+    shell
+        .invoke(
+            "move_cash",
+            json!({ "kind": "in", "amount": "100", "reason": "cambio" }),
+        )
+        .unwrap();
+    assert_eq!(
+        shell.invoke("till_status", json!({})).unwrap()["expectedCash"],
+        "$ 1.100,00"
+    );
+}
+
+#[test]
+fn scale_labels_that_add_nothing() {
+    let shell = Shell::demo("MLA");
+    let label = |body: &str| {
+        let digits: Vec<u32> = body.bytes().map(|b| u32::from(b - b'0')).collect();
+        let sum: u32 = digits
+            .iter()
+            .enumerate()
+            .map(|(i, d)| d * if i % 2 == 0 { 1 } else { 3 })
+            .sum();
+        format!("{body}{}", (10 - sum % 10) % 10)
+    };
+    let good = label("200010100350");
+    let line = shell.invoke("scan_label", json!({ "code": good })).unwrap();
+    assert_eq!(
+        (line["weight"].as_str(), line["weightText"].as_str()),
+        (Some("0.350"), Some("0,350"))
+    );
+    let wrong_digit = format!("{}{}", &good[..12], (good.as_bytes()[12] - b'0' + 1) % 10);
+    for (code, reason) in [
+        (wrong_digit, "bad_check_digit"),
+        (label("200099900350"), "unknown_product"),
+        (label("200010100000"), "empty"),
+        // Yerba is sold by the unit (its SKU without zeros is not a PLU here: a 2x code of it).
+        (label("207790300350"), "unknown_product"),
+    ] {
+        let e = shell.invoke("scan_label", json!({ "code": code })).unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["reason"].as_str()),
+            (Some("label"), Some(reason)),
+            "{code}: {e}"
+        );
+    }
+    // Not a label: a product's own code, a short code, letters.
+    for code in ["7790387000011", "2000101", "20001010035x"] {
+        assert!(
+            shell.invoke("scan_label", json!({ "code": code })).unwrap().is_null(),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn counter_settings_that_cannot_be_kept() {
+    let shell = Shell::demo("MLA");
+    let settings = |change: Value| shell.invoke("save_counter_settings", json!({ "change": change }));
+    let base = json!({
+        "store": { "legalName": "Almacén SRL", "taxId": "30-71234567-9", "address": "Av. Corrientes 1234" },
+        "printer": { "kind": "network", "address": "192.168.0.50", "device": "", "paperMm": 80, "autoPrint": true, "openDrawer": true },
+        "cashRounding": "10",
+        "scale": { "enabled": true, "prefixFrom": 20, "prefixTo": 29, "codeDigits": 5, "value": "weight" }
+    });
+    let with = |path: &[&str], value: Value| {
+        let mut c = base.clone();
+        let mut at = &mut c;
+        for k in &path[..path.len() - 1] {
+            at = &mut at[*k];
+        }
+        at[path[path.len() - 1]] = value;
+        c
+    };
+    for (path, value, field) in [
+        (&["store", "legalName"][..], json!("x".repeat(121)), "legal_name"),
+        (&["store", "taxId"][..], json!("30\u{0}71"), "tax_id"),
+        (&["store", "address"][..], json!("a\nb"), "store_address"),
+        (&["printer", "paperMm"][..], json!(112), "paper_mm"),
+        (&["printer", "address"][..], json!("http://printer/"), "printer_address"),
+        (
+            &["printer", "address"][..],
+            json!("192.168.0.50:99999"),
+            "printer_address",
+        ),
+        (&["printer", "address"][..], json!(""), "printer_address"),
+        (&["scale", "prefixFrom"][..], json!(19), "scale"),
+        (&["scale", "codeDigits"][..], json!(7), "scale"),
+        (&["cashRounding"][..], json!("diez"), "cash_rounding"),
+        (&["cashRounding"][..], json!("0,005"), "cash_rounding"),
+        (&["cashRounding"][..], json!("-10"), "cash_rounding"),
+    ] {
+        let e = settings(with(path, value.clone())).unwrap_err();
+        assert_eq!(
+            (e["kind"].as_str(), e["field"].as_str()),
+            (Some("settings"), Some(field)),
+            "{path:?} = {value}: {e}"
+        );
+    }
+    let usb = with(&["printer", "kind"], json!("usb"));
+    assert_eq!(settings(usb).unwrap_err()["field"], "device");
+    let kept = settings(base.clone()).unwrap();
+    assert_eq!(
+        (kept["cashRounding"].as_str(), kept["printer"]["kind"].as_str()),
+        (Some("10"), Some("network"))
+    );
+    // A printer that is not there: said, in its kind.
+    let off = json!({ "kind": "network", "address": "127.0.0.1:9", "device": "", "paperMm": 80, "autoPrint": false, "openDrawer": false });
+    let e = shell.invoke("test_print", json!({ "printer": off })).unwrap_err();
+    assert_eq!(
+        (e["kind"].as_str(), e["reason"].as_str()),
+        (Some("printer"), Some("unreachable")),
+        "{e}"
+    );
+}

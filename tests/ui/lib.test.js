@@ -6,6 +6,7 @@ import { Burst, readScan, SCAN_GAP_MS } from "../../ui/lib/scanner.js";
 import { isOpen, lookOf, buttonsOf, markOf } from "../../ui/lib/screen.js";
 import { pluralKey } from "../../ui/lib/plural.js";
 import { amountTyping } from "../../ui/lib/amount.js";
+import { hourBars } from "../../ui/lib/chart.js";
 
 function feed(burst, text, gap, target = "field", start = 1000) {
   let time = start;
@@ -106,4 +107,24 @@ test("amounts as they are typed", () => {
   for (const t of ["abc", "12a", "1e3", "ten", "12 34", "5%", "NaN"]) {
     assert.equal(amountTyping(t), "bad", t);
   }
+});
+
+test("the day's chart: a bar per hour from the first sale to the last, scaled to the best hour", () => {
+  const day = Array.from({ length: 24 }, (_, h) => [h, 0, "$ 0,00", "0.00"]);
+  assert.deepEqual(hourBars(day, 640, 140), [], "no sale, no chart");
+  day[9] = [9, 3, "$ 4.500,00", "4500.00"];
+  day[11] = [11, 1, "$ 9.000,00", "9000.00"];
+  day[18] = [18, 2, "$ 2.250,00", "2250.00"];
+  const bars = hourBars(day, 640, 140, 16);
+  assert.deepEqual(bars.map((b) => b.hour), [9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+  const by = Object.fromEntries(bars.map((b) => [b.hour, b]));
+  assert.equal(by[11].h, 124, "the best hour fills the height above the labels");
+  assert.equal(by[9].h, 62);
+  assert.equal(by[10].h, 0);
+  assert.equal(by[11].y + by[11].h, 124, "bars stand on one line");
+  assert.ok(bars.every((b, i) => i === 0 || b.x > bars[i - 1].x), "left to right");
+  assert.ok(bars.every((b) => b.x + b.w <= 640));
+  // A lone hour late in the day: at least eight hours shown, within the day.
+  const late = Array.from({ length: 24 }, (_, h) => [h, h === 22 ? 1 : 0, "", h === 22 ? "10" : "0"]);
+  assert.deepEqual(hourBars(late, 640, 140).map((b) => b.hour), [16, 17, 18, 19, 20, 21, 22, 23]);
 });

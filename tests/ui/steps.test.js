@@ -31,6 +31,9 @@ const DETAILS = [
   "another sale took this register's POS while this one was open (before this version)",
   "Mercado Pago refused the request: invalid_items (400)",
   "Mercado Pago refused the access token (invalid_token)",
+  "paid in cash: 5000.00 ARS received, 1296.20 ARS change",
+  "paid in cash: 20000 CLP received, 7010 CLP change; finishes sale 12",
+  "finished in cash by sale 13",
 ];
 
 test("every step the journal writes is read into a kind", () => {
@@ -47,7 +50,7 @@ test("every kind is worded in every language, with no English left in Spanish or
       for (const p of stepParts(detail)) {
         assert.ok(I18N.has(p.key), `${lang} lacks ${p.key}`);
         const said = I18N.t(p.key, p.params);
-        assert.doesNotMatch(said, /\b(paid|order|charge|withdrawn|collected|refunded|seen|the)\b/, `${lang}: ${said}`);
+        assert.doesNotMatch(said, /\b(paid|order|charge|withdrawn|collected|refunded|seen|the|cash|received|change|finished|finishes)\b/, `${lang}: ${said}`);
       }
     }
   }

@@ -30,6 +30,9 @@ const PHRASES = [
   [/^another sale took this register's POS while this one was open \(before this version\)$/, "step.pos_taken"],
   [/^Mercado Pago refused the request: (?<code>\S+) \((?<status>\d+)\)$/, "step.refused"],
   [/^Mercado Pago refused the access token \((?<code>[^)]*)\)$/, "step.token_refused"],
+  [new RegExp(`^paid in cash: (?<received>[0-9.]+ [A-Z]{3}) received, (?<change>[0-9.]+ [A-Z]{3}) change$`), "step.paid_in_cash"],
+  [/^finishes sale (?<id>\d+)$/, "step.finishes"],
+  [/^finished in cash by sale (?<id>\d+)$/, "step.finished_in_cash"],
 ];
 
 /** A detail's parts: `{ key, params }` for each phrase known, `{ text }` for any other. */
