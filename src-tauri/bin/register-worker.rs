@@ -9,7 +9,9 @@
 //! With `--serve` it reads commands on stdin until stdin closes, instead of exiting when idle:
 //! `charge PRICE` (each charge runs on its own, so two in a row race as a double F12 does),
 //! `charge-despite PRICE` (the cashier confirmed charging past a pending payment),
-//! `cancel SALE`, `check SALE`, `token TOKEN` (a new token of the account takes over).
+//! `cancel SALE`, `check SALE`, `token TOKEN` (a new token of the account takes over),
+//! `cash PRICE` (a cart taken in cash, exactly), `cash-finish SALE` (a QR sale's cart taken in
+//! cash once it ended unpaid). Serving, it opens the till first (cash needs one).
 //!
 //! The token comes from `QR_CASHIER_TOKEN` (never an argument: process arguments are visible
 //! to every user). It prints `step <state> <sale>` after each journaled step, `paused` when it
@@ -216,6 +218,12 @@ async fn run(a: Args) {
             Err(e) => say(&format!("refused {e}")),
         }
     }
+    if a.serve {
+        // Cash goes into a till: one is open while the worker serves (a restart finds it open).
+        let _ = register
+            .journal()
+            .start_till(&a.pos, "Soak", rust_decimal::Decimal::ZERO, currency, register.now());
+    }
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut serving = a.serve;
     loop {
@@ -264,6 +272,29 @@ async fn serve(register: &Register, line: &str) {
             Ok(id) => register.wake(id),
             Err(_) => say("refused: not a sale id"),
         },
+        (Some("cash"), Some(price)) => {
+            let cart = cart(price);
+            match register.charge_cash(&cart, price, None, None, false) {
+                Ok((sale, _)) => say(&format!("cash {}", sale.id)),
+                Err(e) => say(&format!("refused {e}")),
+            }
+        }
+        (Some("cash-finish"), Some(id)) => {
+            let Ok(id) = id.parse() else {
+                return say("refused: not a sale id");
+            };
+            let sale = match register.journal().get(id) {
+                Ok(s) => s,
+                Err(e) => return say(&format!("refused {e}")),
+            };
+            let cart = qr_cashier::sale::Cart {
+                lines: sale.lines.clone(),
+            };
+            match register.charge_cash(&cart, &sale.total.to_string(), None, Some(id), true) {
+                Ok((cash, _)) => say(&format!("cash {} finishes {id}", cash.id)),
+                Err(e) => say(&format!("refused {e}")),
+            }
+        }
         (Some("token"), Some(token)) => {
             register.take_over_token(token.to_owned().into());
             say("token taken over");

@@ -24,7 +24,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use qr_cashier::mercadopago::Api;
-use qr_cashier::sale::{Journal, Outcome, SaleState};
+use qr_cashier::sale::{Journal, Outcome, SaleState, Tender};
 use qr_cashier::sandbox::world::MoStatus;
 use qr_cashier::sandbox::{Fault, FaultRule, Outcome as Pay, Sandbox};
 use rust_decimal::Decimal;
@@ -47,6 +47,10 @@ enum Action {
     Cancel,
     CheckNow,
     Kill,
+    /// A cart taken in cash.
+    CashSale,
+    /// The open QR sale withdrawn and its cart taken in cash (or an ended unpaid one's).
+    FinishInCash,
     // The customer.
     Scan,
     PayInFull,
@@ -73,6 +77,8 @@ const WEIGHTS: &[(Action, u32)] = &[
     (Action::Cancel, 7),
     (Action::CheckNow, 3),
     (Action::Kill, 5),
+    (Action::CashSale, 3),
+    (Action::FinishInCash, 3),
     (Action::Scan, 8),
     (Action::PayInFull, 10),
     (Action::PayPart, 5),
@@ -301,6 +307,22 @@ impl Run {
                     self.send(&format!("cancel {}", s.id));
                 }
             }
+            Action::CashSale => self.send(&format!("cash {}", price())),
+            Action::FinishInCash => {
+                // The customer cannot pay: the cashier withdraws the order and takes cash (refused
+                // while the order may still be paid; taken once it ended unpaid).
+                if let Some(s) = self.open_sale() {
+                    self.send(&format!("cancel {}", s.id));
+                    tokio::time::sleep(Duration::from_millis(rng.u64(0..400))).await;
+                    self.send(&format!("cash-finish {}", s.id));
+                } else if let Some(s) =
+                    self.sales().into_iter().rev().find(|s| {
+                        s.tender == Tender::Qr && matches!(s.state, SaleState::Cancelled | SaleState::Expired)
+                    })
+                {
+                    self.send(&format!("cash-finish {}", s.id));
+                }
+            }
             Action::CheckNow => {
                 if let Some(s) = self.sales().last() {
                     self.send(&format!("check {}", s.id));
@@ -448,6 +470,16 @@ impl Run {
         w.expire();
         for sale in &sales {
             let held = w.collected(&sale.money_reference());
+            // Cash never reaches Mercado Pago; the journal counts its total as collected.
+            if sale.tender == Tender::Cash {
+                if !held.is_zero() || sale.collected != sale.total || sale.state != SaleState::Paid {
+                    bad.push(format!(
+                        "CASH: sale {} ({}) collected {} of {}, Mercado Pago holds {held}",
+                        sale.id, sale.state, sale.collected, sale.total
+                    ));
+                }
+                continue;
+            }
             if sale.collected != held {
                 bad.push(format!(
                     "MONEY: sale {} ({}) journal says {} collected, Mercado Pago holds {held}",
@@ -522,6 +554,8 @@ struct Totals {
     extra: usize,
     held: usize,
     late: usize,
+    cash: usize,
+    finished_in_cash: usize,
     kills: u32,
     faults: u32,
     violations: u32,
@@ -618,6 +652,8 @@ async fn one_run(seed: u64, steps: u32, worker_bin: &Path, totals: &mut Totals) 
             _ => {}
         }
         totals.late += (s.late && s.state == SaleState::Paid) as usize;
+        totals.cash += (s.tender == Tender::Cash) as usize;
+        totals.finished_in_cash += s.finishes_sale.is_some() as usize;
     }
     if !bad.is_empty() {
         println!(
@@ -673,6 +709,8 @@ async fn main() {
         extra: 0,
         held: 0,
         late: 0,
+        cash: 0,
+        finished_in_cash: 0,
         kills: 0,
         faults: 0,
         violations: 0,
@@ -718,6 +756,11 @@ fn report(t: &Totals, seed: u64, took: Duration) {
         row(state, t.states.get(state).copied().unwrap_or(0).to_string());
     }
     row("paid late (after a cancel or an expiry)", t.late.to_string());
+    row("paid in cash (never sent to Mercado Pago)", t.cash.to_string());
+    row(
+        "of which finished a QR sale withdrawn unpaid",
+        t.finished_in_cash.to_string(),
+    );
     row("more than the total collected (shown, refundable)", t.extra.to_string());
     row(
         "money on a sale that ended unpaid (shown, refundable)",
