@@ -1,4 +1,5 @@
-//! QR Cashier: a counter cashier that charges through Mercado Pago's QR attended model.
+//! QR Cashier: a counter cashier that charges through Mercado Pago QR (the Orders API and the
+//! attended model) and in cash, with goods by the kilo, tickets and the till.
 //!
 //! The core (everything but `desktop`) knows no UI and builds and tests without a window:
 //! - [`money`]: sites, currencies, exact decimal amounts;

@@ -30,6 +30,12 @@ export async function openCash() {
   if (!state.lines.length) return;
   // The pay panel draws the cash screen through these (pay.js knows no cash.js).
   state.cash = { finishes, despite: false, render: renderCash, paidByQr: finishedByQr };
+  // Paid while the withdrawal was being asked for: no cash to take.
+  if (finishes !== null && state.sale && state.sale.id === finishes && state.sale.state === "paid") {
+    finishedByQr();
+    renderPay();
+    return;
+  }
   $("cash-received").value = "";
   $("cash-change").textContent = "–";
   renderPay();

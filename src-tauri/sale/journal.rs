@@ -640,6 +640,12 @@ impl Journal {
                     "INSERT INTO sale_changes (sale_id, at, state, detail) SELECT id, ?2, state, ?3 FROM sales WHERE id = ?1",
                     params![qr, ts(now), format!("finished in cash by sale {id}")],
                 )?;
+                // The cashier saw it end and took cash for it: seen (money arriving later for it
+                // is a late payment, and asks for attention again).
+                if read_in(tx, qr)?.is_some_and(|s| s.state.is_ended()) {
+                    tx.execute("UPDATE sales SET acknowledged = collected WHERE id = ?1", [qr])?;
+                    settle_attention(tx, qr)?;
+                }
             }
             // Paid at the counter, before the cashier's eyes: seen as it is made.
             tx.execute("UPDATE sales SET acknowledged = collected WHERE id = ?1", [id])?;

@@ -161,6 +161,10 @@ async fn a_qr_sale_the_customer_cannot_pay_is_finished_in_cash(api: Api) {
         .charge_cash(&the_cart, "5000", None, Some(qr.id), false)
         .unwrap();
     assert_eq!((cash_sale.finishes_sale, cash.change), (Some(qr.id), d("0.00")));
+    assert!(
+        !k.register.journal().get(qr.id).unwrap().attention,
+        "the QR sale the cashier took cash for is seen"
+    );
     let qr_steps = k.register.journal().changes(qr.id).unwrap();
     assert!(
         qr_steps
