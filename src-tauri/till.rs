@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::money::{read_typed, Currency, MoneyError};
+use crate::sale::journal::{parse_ts, ts};
 use crate::sale::{Journal, JournalError, SaleState, Tender};
 
 pub type TillId = i64;
@@ -180,16 +181,6 @@ pub fn read_cash(text: &str, currency: Currency) -> Result<Decimal, TillError> {
         });
     }
     Ok(currency.rescale(a))
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn parse_ts(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
 }
 
 fn amount(s: &str) -> Decimal {

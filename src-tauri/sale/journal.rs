@@ -358,11 +358,12 @@ pub struct Journal {
     path: PathBuf,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+/// A moment as the journal's file writes it (UTC, milliseconds): text that sorts as time does.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn parse_ts(s: &str) -> DateTime<Utc> {
+pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_default()

@@ -28,12 +28,8 @@ async fn scan(app: &App, code: &str) {
 /// An EAN-13 scale label: prefix, the product's code, grams, its check digit.
 fn label(prefix: &str, plu: &str, grams: &str) -> String {
     let twelve = format!("{prefix}{plu}{grams}");
-    let sum: u32 = twelve
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 3 })
-        .sum();
-    format!("{twelve}{}", (10 - sum % 10) % 10)
+    let digits: Vec<u8> = twelve.bytes().map(|b| b - b'0').collect();
+    format!("{twelve}{}", qr_cashier::sale::scale::check_digit(&digits))
 }
 
 #[tokio::test]
