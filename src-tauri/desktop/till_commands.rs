@@ -12,6 +12,7 @@ use crate::counter::Mode;
 use crate::money::format;
 use crate::printer::{Job, Ticket};
 use crate::sale::{CashPayment, SaleId};
+use crate::settings::PrinterKind;
 use crate::till::{self, MoveKind, Till, TillId, ZReport};
 
 /// What the cash screen shows as the cashier types what the customer handed over. Pure: it only
@@ -67,19 +68,24 @@ pub async fn charge_cash(
         finishes,
         despite_pending.unwrap_or(false),
     )?;
+    // The sale is taken: from here on nothing fails the command (the page would keep the cart
+    // and the cashier could take the cash twice); the printer's trouble is said beside it.
     let printer = &settings.printer;
-    let ticket: Option<Ticket> = match printer.auto_print {
-        true => Some(super::print_commands::sale_ticket_of(&state, &c, &sale)?),
-        false => None,
+    let ticket: Result<Option<Ticket>> = match printer.auto_print && printer.kind != PrinterKind::Dialog {
+        true => super::print_commands::sale_ticket_of(&state, &c, &sale).map(Some),
+        false => Ok(None),
     };
-    let job = Job {
-        ticket,
-        open_drawer: printer.open_drawer,
-    };
-    let printer = match printer.kind {
-        crate::settings::PrinterKind::Dialog => None,
-        _ if job.ticket.is_none() && !job.open_drawer => None,
-        _ => print_job(printer.clone(), job).await.err(),
+    let printer = match ticket {
+        Err(e) => Some(e),
+        Ok(_) if printer.kind == PrinterKind::Dialog => None,
+        Ok(None) if !printer.open_drawer => None,
+        Ok(ticket) => {
+            let job = Job {
+                ticket,
+                open_drawer: printer.open_drawer,
+            };
+            print_job(printer.clone(), job).await.err()
+        }
     };
     Ok(CashSold {
         sale: UiSale::of(&sale),
