@@ -1402,6 +1402,13 @@ const NEUTRAL_ES = {
   "err.printer.not_allowed": "Este usuario no puede usar la impresora {device}: agrégalo al grupo lp.",
 };
 
+/** Words of one country's Spanish: the change is "cambio" in Mexico and Colombia ("vuelto" in
+ * the Southern Cone and Peru, as the tickets say). */
+const SITE_ES = {
+  MLM: { "cash.change": "Cambio", "pay.change": "Cambio: {change}", "history.cash_paid": "Pagado en efectivo: recibido {received}, cambio {change}", "step.paid_in_cash": "pagado en efectivo: recibido {received}, cambio {change}" },
+};
+SITE_ES.MCO = SITE_ES.MLM;
+
 const I18N = {
   lang: "es",
   neutral: false,
@@ -1415,7 +1422,8 @@ const I18N = {
     return this.lang;
   },
   word(key) {
-    return (this.neutral ? NEUTRAL_ES[key] : undefined) ?? DICTIONARIES[this.lang][key];
+    const country = this.lang === "es" && SITE_ES[this.site] ? SITE_ES[this.site][key] : undefined;
+    return country ?? (this.neutral ? NEUTRAL_ES[key] : undefined) ?? DICTIONARIES[this.lang][key];
   },
   has(key) {
     return DICTIONARIES[this.lang][key] !== undefined;
@@ -1443,4 +1451,4 @@ const I18N = {
     return known ? this.t(key, e) : this.t("err.other", { message: e.message });
   },
 };
-export { I18N, DICTIONARIES, NEUTRAL_ES };
+export { I18N, DICTIONARIES, NEUTRAL_ES, SITE_ES };

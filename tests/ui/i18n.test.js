@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 // i18n.js reads the browser's language only when asked; nothing else of the page is needed.
-const { I18N, DICTIONARIES, NEUTRAL_ES } = await import("../../ui/i18n.js");
+const { I18N, DICTIONARIES, NEUTRAL_ES, SITE_ES } = await import("../../ui/i18n.js");
 
 test("every language has every string", () => {
   const keys = (lang) => new Set(Object.keys(DICTIONARIES[lang]));
@@ -46,4 +46,19 @@ test("errors in words, by kind and reason", () => {
   assert.match(I18N.error({ kind: "product", reason: "bad_price", price: "1,500", currency: "ARS", ambiguous: true }), /miles o como centavos/);
   assert.equal(I18N.error({ kind: "product", reason: "bad_price", price: "x", currency: "ARS", ambiguous: false }), "El precio x no es válido en ARS.");
   assert.equal(I18N.error({ kind: "nonsense", message: "boom" }), "Error: boom");
+});
+
+test("the change is vuelto in the Southern Cone and Peru, cambio in Mexico and Colombia, troco in Brazil", () => {
+  for (const [site, word] of [["MLA", "Vuelto"], ["MLU", "Vuelto"], ["MLC", "Vuelto"], ["MPE", "Vuelto"], ["MLM", "Cambio"], ["MCO", "Cambio"]]) {
+    I18N.pick("es", site);
+    assert.equal(I18N.t("cash.change"), word, site);
+    assert.equal(I18N.t("pay.change", { change: "$ 10" }), `${word}: $ 10`, site);
+  }
+  I18N.pick("pt", "MLB");
+  assert.equal(I18N.t("cash.change"), "Troco");
+  I18N.pick("en", "MLM");
+  assert.equal(I18N.t("cash.change"), "Change", "only the Spanish of the country");
+  for (const words of Object.values(SITE_ES)) {
+    for (const key of Object.keys(words)) assert.ok(key in DICTIONARIES.es, key);
+  }
 });
