@@ -112,10 +112,12 @@ const salesDialog = {
   },
   async reconcile() {
     try {
-      const diffs = await invoke("reconcile", { day: $("history-day").value });
-      say("history-message", diffs.length
-        ? diffs.map(differenceText).join("\n")
-        : t("history.no_differences"), diffs.length > 0);
+      const day = $("history-day").value;
+      const [diffs, summary] = await Promise.all([invoke("reconcile", { day }), invoke("day_summary", { day })]);
+      const lines = diffs.length ? diffs.map(differenceText) : [t("history.no_differences")];
+      // Cash has nothing at Mercado Pago to compare: the till's count is its check.
+      if (summary.cashSales) lines.push(t("history.reconcile_cash", { n: summary.cashSales, total: summary.cashTotal }));
+      say("history-message", lines.join("\n"), diffs.length > 0);
     } catch (err) {
       say("history-message", I18N.error(err), true);
     }

@@ -284,6 +284,31 @@ async fn a_day_opened_sold_in_and_closed_with_a_difference() {
     // Closed: the header says so, and cash asks for a till again.
     app.click("till-close-dialog").await;
     app.wait_text("open-till", |t| t == "Till").await;
+    // The day in Sales: each sale's tender, the cash beside QR, the net, the chart by hour, and
+    // reconciliation saying the cash is the till's to check.
+    app.click("open-history").await;
+    app.wait_text("sales", |t| t.contains("Cash") && t.contains("QR")).await;
+    app.click("history-summary").await;
+    let summary = app
+        .wait_text("history-message", |t| t.contains("In cash: 1 sale, $ 3.500,00"))
+        .await;
+    assert!(
+        summary.contains("net (QR less refunds, plus cash): $ 7.000,00"),
+        "{summary}"
+    );
+    let bars = app
+        .js(
+            "return document.querySelectorAll('[data-testid=hours-chart] rect').length",
+            vec![],
+        )
+        .await;
+    assert!(bars.as_u64().unwrap_or(0) >= 8, "a bar an hour: {bars}");
+    app.click("history-reconcile").await;
+    app.wait_text("history-message", |t| {
+        t.contains("No differences") && t.contains("1 cash sale ($ 3.500,00) is not compared with Mercado Pago")
+    })
+    .await;
+    app.click("history-close").await;
     app.demo_money_agrees().await;
     app.stop().await;
 }
