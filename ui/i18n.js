@@ -177,6 +177,7 @@ const DICTIONARIES = {
     "err.other": "Error: {message}",
     "attention.pending": "Venta #{id} ({total}): Mercado Pago todavía procesa un pago. No la cobres de nuevo; se actualiza sola.",
     "attention.extra": "Venta #{id}: se cobró {amount} de más (total {total}, cobrado {collected}).",
+    "attention.paid_twice": "Venta #{id}: se cobró en efectivo (venta #{by}) y el cliente pagó además {amount} con QR: devolvéselo.",
     "attention.held": "Venta #{id} ({state}): se cobraron {amount} y la venta no se completó.",
     "attention.ended": "Venta #{id} ({total}): {state}.",
     "state.paid": "pagada",
@@ -626,6 +627,7 @@ const DICTIONARIES = {
     "err.other": "Erro: {message}",
     "attention.pending": "Venda #{id} ({total}): o Mercado Pago ainda processa um pagamento. Não cobre de novo; ela se atualiza sozinha.",
     "attention.extra": "Venda #{id}: foi cobrado {amount} a mais (total {total}, cobrado {collected}).",
+    "attention.paid_twice": "Venda #{id}: recebida em dinheiro (venda #{by}) e o cliente pagou também {amount} com QR: devolva.",
     "attention.held": "Venda #{id} ({state}): foram cobrados {amount} e a venda não foi concluída.",
     "attention.ended": "Venda #{id} ({total}): {state}.",
     "state.paid": "paga",
@@ -1075,6 +1077,7 @@ const DICTIONARIES = {
     "err.other": "Error: {message}",
     "attention.pending": "Sale #{id} ({total}): Mercado Pago is still processing a payment. Do not charge it again; it updates by itself.",
     "attention.extra": "Sale #{id}: {amount} more than the total was collected (total {total}, collected {collected}).",
+    "attention.paid_twice": "Sale #{id}: taken in cash (sale #{by}), and the customer also paid {amount} by QR: give it back.",
     "attention.held": "Sale #{id} ({state}): {amount} was collected and the sale was not completed.",
     "attention.ended": "Sale #{id} ({total}): {state}.",
     "state.paid": "paid",
@@ -1406,6 +1409,7 @@ const NEUTRAL_ES = {
   "err.label.bad_check_digit": "La etiqueta {code} no se leyó bien (dígito verificador): escanéala de nuevo.",
   "err.label.bad_layout": "La configuración de la balanza no es posible: revísala en Configuración.",
   "err.printer.not_allowed": "Este usuario no puede usar la impresora {device}: agrégalo al grupo lp.",
+  "attention.paid_twice": "Venta #{id}: se cobró en efectivo (venta #{by}) y el cliente pagó además {amount} con QR: devuélveselo.",
 };
 
 /** Words of one country's Spanish: the change is "cambio" in Mexico and Colombia ("vuelto" in

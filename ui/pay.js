@@ -268,6 +268,7 @@ function attentionText(s) {
   if (s.state === "pending") return t("attention.pending", { id: s.id, total: s.total });
   if (s.state === "paid" && s.late) return t("late.banner", { id: s.id, paid: s.collected });
   if (o.kind === "extra") return t("attention.extra", { id: s.id, amount: o.amount, total: s.total, collected: s.collected });
+  if (o.kind === "held" && s.finishedBy) return t("attention.paid_twice", { id: s.id, amount: o.amount, by: s.finishedBy });
   if (o.kind === "held") return t("attention.held", { id: s.id, amount: o.amount, state: t(`state.${s.state}`) });
   return t("attention.ended", { id: s.id, state: t(`state.${s.state}`), total: s.total });
 }

@@ -480,6 +480,13 @@ impl Run {
                 }
                 continue;
             }
+            // Its cart was taken in cash: what Mercado Pago got for it is to give back, never a payment.
+            if let (Some(by), SaleState::Paid) = (sale.finished_by, sale.state) {
+                bad.push(format!(
+                    "PAID TWICE: sale {} is paid, its cart taken in cash by sale {by}",
+                    sale.id
+                ));
+            }
             if sale.collected != held {
                 bad.push(format!(
                     "MONEY: sale {} ({}) journal says {} collected, Mercado Pago holds {held}",

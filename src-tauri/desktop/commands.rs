@@ -100,6 +100,8 @@ pub struct UiSale {
     pub cash: Option<UiCash>,
     /// The QR sale a cash sale finished.
     pub finishes_sale: Option<SaleId>,
+    /// The cash sale that took this QR sale's cart (money for it is the customer's twice over).
+    pub finished_by: Option<SaleId>,
 }
 
 /// A cash payment as the cashier reads it: what was due (after the rounding), handed over, and
@@ -220,6 +222,7 @@ impl UiSale {
             tender: s.tender,
             cash: s.cash.as_ref().map(|c| UiCash::of(c, s.currency)),
             finishes_sale: s.finishes_sale,
+            finished_by: s.finished_by,
         }
     }
 }

@@ -496,6 +496,26 @@ async fn pending(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
         Ok(v) => v,
         Err(e) => return Next::Trouble(e),
     };
+    // Its cart was taken in cash meanwhile (the cashier confirmed it): what it collects is the
+    // customer's twice over, held on the sale as it was given up, to give back.
+    if let (Some(by), false) = (sale.finished_by, v.in_process) {
+        let to = sale
+            .ends_as
+            .filter(|s| sale.state.may_become(*s))
+            .unwrap_or(SaleState::Cancelled);
+        let approved = if v.collected > Decimal::ZERO {
+            "the pending payment was approved"
+        } else {
+            "the pending payment was not approved"
+        };
+        let detail = format!("{approved}; finished in cash by sale {by}");
+        let progress = if to == SaleState::Expired {
+            Progress::Expired
+        } else {
+            Progress::Cancelled
+        };
+        return go(r, sale, to, &detail, seen(&v), progress);
+    }
     if v.collected >= sale.total {
         let detail = format!("the pending payment was approved; {}", paid_detail(sale, v.collected));
         return go(
@@ -564,7 +584,12 @@ async fn after_end(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
         Err(e) => return Next::Trouble(e),
     };
     w.looked = true;
-    if matches!(sale.state, SaleState::Cancelled | SaleState::Expired) && v.collected >= sale.total {
+    // A payment after the sale ended pays it late; unless its cart was taken in cash: then it is
+    // held, to give back (the customer paid twice).
+    if matches!(sale.state, SaleState::Cancelled | SaleState::Expired)
+        && v.collected >= sale.total
+        && sale.finished_by.is_none()
+    {
         let update = SaleUpdate {
             late: Some(true),
             ..seen(&v)

@@ -70,8 +70,11 @@ pub struct Sale {
     pub tender: Tender,
     /// A cash sale's payment: what was due, handed over, given back, and the rounding.
     pub cash: Option<CashPayment>,
-    /// A cash sale that finished this QR sale (withdrawn unpaid) with the same cart.
+    /// A cash sale: the QR sale (withdrawn unpaid) whose cart it took in cash.
     pub finishes_sale: Option<SaleId>,
+    /// A QR sale: the cash sale that took its cart. Money Mercado Pago receives for it afterwards
+    /// is the customer's twice over: held, to give back, never a payment of the sale.
+    pub finished_by: Option<SaleId>,
     /// The till open on the register when the sale began.
     pub till_id: Option<i64>,
 }
@@ -245,6 +248,7 @@ const MIGRATIONS: &[Migration] = &[
          ALTER TABLE sales ADD COLUMN rounding TEXT;
          ALTER TABLE sales ADD COLUMN finishes_sale INTEGER REFERENCES sales(id);
          ALTER TABLE sales ADD COLUMN till_id INTEGER REFERENCES tills(id);
+         ALTER TABLE sales ADD COLUMN finished_by INTEGER;
          CREATE UNIQUE INDEX sales_finishing ON sales(finishes_sale) WHERE finishes_sale IS NOT NULL;
          CREATE INDEX sales_till ON sales(till_id) WHERE till_id IS NOT NULL;
          ALTER TABLE products ADD COLUMN by_weight INTEGER NOT NULL DEFAULT 0;",
@@ -641,6 +645,7 @@ impl Journal {
                     "INSERT INTO sale_changes (sale_id, at, state, detail) SELECT id, ?2, state, ?3 FROM sales WHERE id = ?1",
                     params![qr, ts(now), format!("finished in cash by sale {id}")],
                 )?;
+                tx.execute("UPDATE sales SET finished_by = ?1 WHERE id = ?2", params![id, qr])?;
                 // The cashier saw it end and took cash for it: seen (money arriving later for it
                 // is a late payment, and asks for attention again).
                 if read_in(tx, qr)?.is_some_and(|s| s.state.is_ended()) {
@@ -657,8 +662,9 @@ impl Journal {
     }
 
     /// Moves a sale to `to` if it is in one of `from`, with its step recorded in the same
-    /// transaction. None when the sale was in another state (someone else moved it first). A
-    /// step that is not in the table of transitions is refused.
+    /// transaction. None when the sale was in another state (someone else moved it first), or
+    /// the step would pay a sale whose cart was taken in cash meanwhile. A step that is not in
+    /// the table of transitions is refused.
     pub fn transition(
         &self,
         id: SaleId,
@@ -673,6 +679,11 @@ impl Journal {
                 return Ok(None);
             };
             if !from.contains(&sale.state) {
+                return Ok(None);
+            }
+            // A sale whose cart was taken in cash is never paid by QR: the step was decided on an
+            // older reading of it (the watcher reads it again, and holds the money to give back).
+            if to == SaleState::Paid && sale.finished_by.is_some() {
                 return Ok(None);
             }
             if !sale.state.may_become(to) {
@@ -1022,6 +1033,7 @@ fn read_sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
             _ => None,
         },
         finishes_sale: r.get("finishes_sale")?,
+        finished_by: r.get("finished_by")?,
         till_id: r.get("till_id")?,
     })
 }

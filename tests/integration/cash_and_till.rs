@@ -161,6 +161,7 @@ async fn a_qr_sale_the_customer_cannot_pay_is_finished_in_cash(api: Api) {
         .charge_cash(&the_cart, "5000", None, Some(qr.id), false)
         .unwrap();
     assert_eq!((cash_sale.finishes_sale, cash.change), (Some(qr.id), d("0.00")));
+    assert_eq!(k.register.journal().get(qr.id).unwrap().finished_by, Some(cash_sale.id));
     assert!(
         !k.register.journal().get(qr.id).unwrap().attention,
         "the QR sale the cashier took cash for is seen"
@@ -190,15 +191,27 @@ async fn a_qr_sale_the_customer_cannot_pay_is_finished_in_cash(api: Api) {
         "{again:?}"
     );
     if let Some(mo) = scanned {
-        // The late payment: found, shown, never lost — the customer paid twice, the store
-        // gives one back.
+        // A payment after that: found, never lost, and not a payment of the sale (its cart was
+        // paid in cash): held on it, shown, and given back.
         k.sb.world().pay(mo, Outcome::Approved, None).unwrap();
         k.sb.flush_notices();
         k.register.wake(qr.id);
-        let late = k
-            .until("the late payment", |e| e.sale_id == qr.id && e.state == SaleState::Paid)
+        let held = k
+            .until("the money found", |e| e.sale_id == qr.id && e.collected > Decimal::ZERO)
             .await;
-        assert!(late.late && late.attention);
+        assert_eq!(
+            held.state,
+            SaleState::Cancelled,
+            "not paid: its cart was taken in cash: {:?}",
+            k.register.journal().changes(qr.id).unwrap()
+        );
+        assert_eq!(held.outcome, qr_cashier::sale::Outcome::Held { held: d("5000.00") });
+        assert!(held.attention, "on the attention list");
+        k.money_settles().await;
+        let story = qr_cashier::records::refund(&k.register, qr.id, qr_cashier::records::RefundAsk::Extra)
+            .await
+            .unwrap();
+        assert_eq!(story.refunded, d("5000.00"));
     }
     k.money_settles().await;
 }
