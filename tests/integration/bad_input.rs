@@ -562,6 +562,22 @@ fn cash_amounts_that_cannot_be_taken() {
         (Some("$ 150,00"), Some("cash"))
     );
     assert_eq!(shell.pos_orders(), 0, "cash never reaches the POS");
+    // The oracle, cash in the mix: Mercado Pago holds nothing for it, the journal its total.
+    let sale = shell.journal().get(sold["sale"]["id"].as_i64().unwrap()).unwrap();
+    let held = shell
+        .window
+        .state::<AppState>()
+        .counter()
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .world()
+        .collected(&sale.money_reference());
+    assert!(
+        held.is_zero() && sale.collected == sale.total,
+        "held {held}, journal {}",
+        sale.collected
+    );
 }
 
 #[test]

@@ -135,6 +135,7 @@ async fn on_58_mm_paper_no_line_is_wider_and_no_amount_is_split() {
         );
     }
     assert_eq!(out.drawer_kicks, 0, "no drawer without being asked");
+    k.money_agrees();
 }
 
 #[tokio::test]
@@ -163,6 +164,7 @@ async fn a_printer_out_of_paper_prints_nothing_and_the_sale_stays() {
     printer.set_paper(true);
     print(&network(&printer, 80), &job).unwrap();
     assert!(printer.wait_for(2)[1].text().contains("TOTAL"));
+    k.money_agrees();
 }
 
 #[tokio::test]
@@ -222,6 +224,7 @@ async fn a_usb_printer_gets_the_same_ticket_through_its_device_file() {
         "the drawer kick"
     );
     assert!(bytes.windows(5).any(|w| w == b"TOTAL"));
+    k.money_agrees();
 }
 
 #[tokio::test]
