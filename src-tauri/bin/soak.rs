@@ -514,7 +514,7 @@ impl Run {
             }
         }
         if let Some(reference) = w.order_on(self.pos_id) {
-            let owner = sales.iter().find(|s| s.external_reference == reference);
+            let owner = sales.iter().find(|s| s.money_reference() == reference);
             if owner.is_none_or(|s| s.state.is_ended()) {
                 bad.push(format!(
                     "LEFT ON THE POS: an order of {} is payable, its sale {}",

@@ -496,6 +496,14 @@ async fn pending(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
         Ok(v) => v,
         Err(e) => return Next::Trouble(e),
     };
+    // Refused: an Orders API order waits for its customer again, so it is cancelled first
+    // (whether or not its cart was taken in cash meanwhile).
+    if !v.in_process && sale.api == Api::Orders && v.payable {
+        return match withdraw(r, sale).await {
+            Ok(()) => Next::Now,
+            Err(e) => Next::Trouble(e),
+        };
+    }
     // Its cart was taken in cash meanwhile (the cashier confirmed it): what it collects is the
     // customer's twice over, held on the sale as it was given up, to give back.
     if let (Some(by), false) = (sale.finished_by, v.in_process) {
@@ -536,13 +544,6 @@ async fn pending(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
             w.shown = Some(Progress::Pending);
         }
         return Next::After(r.config().schedule.pending_every);
-    }
-    // Refused: an Orders API order waits for its customer again, so it is cancelled first.
-    if sale.api == Api::Orders && v.payable {
-        return match withdraw(r, sale).await {
-            Ok(()) => Next::Now,
-            Err(e) => Next::Trouble(e),
-        };
     }
     let to = sale
         .ends_as

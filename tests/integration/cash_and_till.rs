@@ -241,6 +241,88 @@ async fn a_sale_paid_while_it_was_being_withdrawn_is_not_taken_in_cash(api: Api)
     k.money_settles().await;
 }
 
+/// A sale given up while a payment was in review, its cart then taken in cash with the
+/// cashier's word: when the review approves the payment, the money is held on the sale to give
+/// back (never a payment of it); when it refuses it, the sale ends as it was given up, and an
+/// Orders API order that waits for its customer again is cancelled, not left payable.
+async fn a_pending_sale_finished_in_cash_ends_unpaid_either_way(api: Api) {
+    for approve in [true, false] {
+        let mut k = counter_on(api).await;
+        k.open_till("0");
+        let the_cart = cart("700", 1);
+        let qr = k.charge(&the_cart).await;
+        let payment = match api {
+            Api::Legacy => {
+                let mo = k.sb.world().scan(k.pos_id).unwrap()["merchant_order_id"]
+                    .as_u64()
+                    .unwrap();
+                let paid = k.sb.world().pay(mo, Outcome::Pending, None).unwrap();
+                k.sb.flush_notices();
+                paid["payment_id"].as_u64().unwrap()
+            }
+            Api::Orders => k.pay(Outcome::Pending),
+        };
+        k.until("in process", |e| {
+            e.progress == qr_cashier::register::Progress::PaymentInProcess
+        })
+        .await;
+        k.register.cancel(qr.id).unwrap();
+        k.until_state(SaleState::Pending).await;
+        let e = k
+            .register
+            .charge_cash(&the_cart, "700", None, Some(qr.id), false)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RegisterError::Journal(JournalError::NotFinishable {
+                    why: Unfinishable::PaymentPending,
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+        let (cash_sale, _) = k
+            .register
+            .charge_cash(&the_cart, "700", None, Some(qr.id), true)
+            .unwrap();
+        // The register is started again: its watcher knows the cart was taken in cash and looks
+        // once before the review is decided.
+        crate::sale_life::restart(&mut k);
+        assert_eq!(k.register.recover().unwrap(), 1);
+        k.until("still in review", |e| {
+            e.sale_id == qr.id && e.progress == qr_cashier::register::Progress::Pending
+        })
+        .await;
+        k.sb.world().resolve_pending(payment, approve).unwrap();
+        k.sb.flush_notices();
+        k.register.wake(qr.id);
+        let end = k
+            .until("the review decided", |e| e.sale_id == qr.id && e.state.is_ended())
+            .await;
+        let steps = k.register.journal().changes(qr.id).unwrap();
+        assert_eq!(end.state, SaleState::Cancelled, "{steps:?}");
+        let expected = if approve {
+            qr_cashier::sale::Outcome::Held { held: d("700.00") }
+        } else {
+            qr_cashier::sale::Outcome::Ended
+        };
+        assert_eq!(end.outcome, expected, "approved {approve}: {steps:?}");
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.detail.contains(&format!("finished in cash by sale {}", cash_sale.id))),
+            "{steps:?}"
+        );
+        k.pos_settles().await;
+        assert!(
+            k.pos_is_empty(),
+            "nothing payable is left on the POS ({api:?}, approved {approve})"
+        );
+        k.money_settles().await;
+    }
+}
+
 async fn weighed_lines_are_charged_as_their_totals(api: Api) {
     // Per site the API serves: the price per kilogram, the weight, the weighed line's total
     // (rounded once; whole pesos in Chile and Colombia).
@@ -284,6 +366,7 @@ on_both_apis!(
     a_qr_sale_the_customer_cannot_pay_is_finished_in_cash,
     a_sale_paid_while_it_was_being_withdrawn_is_not_taken_in_cash,
     weighed_lines_are_charged_as_their_totals,
+    a_pending_sale_finished_in_cash_ends_unpaid_either_way,
 );
 
 #[tokio::test]
