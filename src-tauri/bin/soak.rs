@@ -691,6 +691,21 @@ async fn one_run(seed: u64, steps: u32, worker_bin: &Path, totals: &mut Totals) 
         {
             println!("  register: {line}");
         }
+        // SOAK_VERBOSE=1: every request the sandbox received, and all the register printed.
+        if std::env::var_os("SOAK_VERBOSE").is_some() {
+            for r in run.sb.requests() {
+                println!(
+                    "  request {:.0} {} {} {}",
+                    r.received_at_ms,
+                    r.method,
+                    r.path,
+                    r.headers.get("x-idempotency-key").map_or("", String::as_str)
+                );
+            }
+            for line in &run.output {
+                println!("  register: {line}");
+            }
+        }
         for b in &bad {
             println!("  {b}");
         }

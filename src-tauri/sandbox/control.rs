@@ -37,7 +37,8 @@ pub enum Fault {
     Delay { ms: u64 },
     /// The request reaches Mercado Pago but is carried out only `ms` later, on its own, whatever
     /// the client does meanwhile; the client gets no answer (the connection drops at `ms`). A
-    /// create that lands after the register gave up on it.
+    /// create that lands after the register gave up on it. Until then its idempotency key is in
+    /// process: a request that sends it again meets `423 resource_locked`.
     Late { ms: u64 },
     /// Close the connection in the middle of the answer; not carried out.
     Drop,
@@ -176,6 +177,19 @@ pub async fn faults_and_log(State(shared): State<Arc<Shared>>, req: Request, nex
                 .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         });
     }
+    let key = parts
+        .headers
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.trim().is_empty())
+        .map(str::to_owned);
+    if key.as_ref().is_some_and(|k| shared.keys_in_process().contains(k)) {
+        return refused(super::orders::orders_refusal(
+            423,
+            "resource_locked",
+            "a request with this idempotency key is still being processed",
+        ));
+    }
     let fault = pick_fault(&shared, route);
     let req = Request::from_parts(parts, Body::from(bytes));
     let response = match fault {
@@ -195,10 +209,16 @@ pub async fn faults_and_log(State(shared): State<Arc<Shared>>, req: Request, nex
             r
         }
         Some(Fault::Late { ms }) => {
+            if let Some(k) = &key {
+                shared.keys_in_process().insert(k.clone());
+            }
             let late = shared.clone();
             shared.runtime.spawn(async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 let _ = next.run(req).await;
+                if let Some(k) = &key {
+                    late.keys_in_process().remove(k);
+                }
                 send_notices(&late);
             });
             tokio::time::sleep(Duration::from_millis(ms)).await;

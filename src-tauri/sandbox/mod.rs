@@ -28,6 +28,9 @@ pub(crate) struct Shared {
     pub world: Mutex<World>,
     pub faults: Mutex<Vec<FaultRule>>,
     pub log: Mutex<Vec<LoggedRequest>>,
+    /// Idempotency keys of requests Mercado Pago received and has not carried out yet (a late
+    /// one): another request with the key meets `423 resource_locked` meanwhile, as documented.
+    pub in_process: Mutex<std::collections::BTreeSet<String>>,
     pub base_url: String,
     pub ipn: reqwest::Client,
     /// The runtime the sandbox was started on: IPNs are sent from it whoever asks.
@@ -42,6 +45,10 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn keys_in_process(&self) -> MutexGuard<'_, std::collections::BTreeSet<String>> {
+        self.in_process.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// What a POS's printed QR encodes: Mercado Pago's address for it, or, in the app's demo,
@@ -139,6 +146,7 @@ impl Sandbox {
             world: Mutex::new(world),
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
+            in_process: Mutex::new(Default::default()),
             base_url,
             runtime: tokio::runtime::Handle::current(),
             ipn: reqwest::Client::builder()

@@ -308,6 +308,51 @@ async fn a_lost_create_answer_is_replayed_with_its_key_and_makes_one_order() {
     k.money_agrees();
 }
 
+/// Mercado Pago locks an idempotency key while its request is in process: a create that lands
+/// late, sent while a payment in review still holds the POS, is replayed into
+/// `423 resource_locked` and never judged apart from it. It lands once the POS is free, and the
+/// sale it was sent for holds that order: nothing payable is left for a sale that ended.
+#[tokio::test]
+async fn a_late_create_on_a_busy_pos_keeps_its_key_and_leaves_no_order_behind() {
+    let mut k = impatient().await;
+    let first = k.charge(&cart("100", 1)).await;
+    let payment = k.pay(Outcome::Pending);
+    k.until("in review", |e| e.progress == Progress::PaymentInProcess).await;
+    k.register.cancel(first.id).unwrap();
+    k.until_state(SaleState::Pending).await;
+    k.sb.add_fault(FaultRule::next("orders_create", Fault::Late { ms: 1000 }, 1));
+    let second = k.register.charge(&cart("200", 1), true).await.unwrap();
+    // The review approves the first payment before the create lands (the client's 300 ms
+    // timeout has replayed it by then).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    k.sb.world().resolve_pending(payment, true).unwrap();
+    k.sb.flush_notices();
+    k.register.wake(first.id);
+    let settled = k
+        .until("the second sale's create settled", |e| {
+            e.sale_id == second.id && e.state != SaleState::Creating
+        })
+        .await;
+    let sent: Vec<String> =
+        k.sb.requests()
+            .iter()
+            .filter(|r| r.route == "orders_create")
+            .map(|r| r.headers["x-idempotency-key"].clone())
+            .collect();
+    assert!(sent.len() >= 3, "the second create was replayed: {sent:?}");
+    assert_eq!(
+        settled.state,
+        SaleState::Waiting,
+        "the create that landed is the sale's order"
+    );
+    assert_eq!(k.orders_of(&second), 1);
+    k.register.cancel(second.id).unwrap();
+    k.until_state(SaleState::Cancelled).await;
+    k.pos_settles().await;
+    k.money_settles().await;
+    assert_eq!(k.register.journal().get(first.id).unwrap().state, SaleState::Paid);
+}
+
 /// The customer pays while the cashier cancels: the cancel meets a paid order (409), the
 /// order is read, and the sale is paid.
 #[tokio::test]
