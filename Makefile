@@ -32,7 +32,7 @@ test-windows:
 
 # The model-based soak: seeded random interleavings of cashier, customer and network on a
 # register process killed at random, each run checked against the money oracle (loopback only).
-# SEED=<n> replays a run: make soak SEED=123 RUNS=1
+# SEED=<n> replays a run: make soak SEED=123 RUNS=1 (SOAK_VERBOSE=1 prints its requests)
 .PHONY: soak
 soak:
 	@scripts/setup.sh test

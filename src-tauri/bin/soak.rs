@@ -738,10 +738,14 @@ async fn main() {
         violations: 0,
     };
     let mut seeds = fastrand::Rng::with_seed(seed);
+    let mut broken: Vec<(u64, Vec<String>)> = Vec::new();
     while totals.runs < max_runs && started.elapsed() < Duration::from_secs(max_seconds) {
         let run_seed = if max_runs == 1 { seed } else { seeds.u64(..) };
         let bad = one_run(run_seed, steps, &worker_bin, &mut totals).await;
         totals.violations += bad.len() as u32;
+        if !bad.is_empty() {
+            broken.push((run_seed, bad));
+        }
         if totals.runs % 10 == 0 {
             println!(
                 "soak: {} runs, {} steps, {} sales, {} violations, {:.0} s",
@@ -754,6 +758,15 @@ async fn main() {
         }
     }
     report(&totals, seed, started.elapsed());
+    // Again at the end, where a CI log's tail shows it.
+    for (run_seed, bad) in &broken {
+        println!("\nbroken run, replay with `make soak SEED={run_seed} RUNS=1` (SOAK_VERBOSE=1 for its requests):");
+        for b in bad {
+            println!("  {b}");
+        }
+    }
+    let ok = totals.violations == 0;
+    println!("\nsoak: {} passed, {} failed", ok as u8, !ok as u8);
     std::process::exit(if totals.violations == 0 { 0 } else { 1 });
 }
 
@@ -799,6 +812,4 @@ fn report(t: &Totals, seed: u64, took: Duration) {
     for (a, n) in &t.actions {
         println!("  {a:?}: {n}");
     }
-    let ok = t.violations == 0;
-    println!("\nsoak: {} passed, {} failed", ok as u8, !ok as u8);
 }
