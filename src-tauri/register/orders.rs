@@ -72,9 +72,16 @@ pub(super) async fn put(
     Ok(order)
 }
 
-/// Cancels the sale's order. Without its id, while the order may still be payable, the create
-/// is replayed with its key first to learn it (a recovered order nobody waits on is cancelled).
-/// A 409 means it is not `created` any more: the look that follows says what it became.
+/// How long Mercado Pago keeps an idempotency key (and the answer of its request).
+const KEYS_KEPT: chrono::Duration = chrono::Duration::hours(24);
+
+/// Cancels the sale's order. Without its id (a create was sent and never answered), the create
+/// is replayed with its key first to learn it, whatever the time: a create may land late, and
+/// its order lives its `expiration_time` from when it landed, not from when the sale began.
+/// While it is still in process the replay meets `423` and the withdraw is tried again later;
+/// a replay that makes the order only now has it cancelled at once. Past the key's 24 hours
+/// nothing is replayed. A 409 on the cancel means the order is not `created` any more: the
+/// look that follows says what it became.
 pub(super) async fn withdraw(
     r: &Register,
     sale: &Sale,
@@ -82,7 +89,7 @@ pub(super) async fn withdraw(
 ) -> Result<(), ApiError> {
     let id = match &sale.order_id {
         Some(id) => id.clone(),
-        None if sale.order_key.is_none() || r.now() >= lifetime_end => return Ok(()),
+        None if sale.order_key.is_none() || r.now() >= sale.created_at + KEYS_KEPT => return Ok(()),
         None => put(r, sale, lifetime_end).await?.id,
     };
     let sale = r.journal().get(sale.id).map_err(journal_error)?;

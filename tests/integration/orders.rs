@@ -353,6 +353,29 @@ async fn a_late_create_on_a_busy_pos_keeps_its_key_and_leaves_no_order_behind() 
     assert_eq!(k.register.journal().get(first.id).unwrap().state, SaleState::Paid);
 }
 
+/// A cancel while the create is still in process at Mercado Pago, and the sale's lifetime
+/// passes before it lands: the order lives its `expiration_time` from when it landed, so the
+/// withdraw waits for it (its key answers 423 meanwhile), learns it by its key and cancels it.
+#[tokio::test]
+async fn a_create_that_lands_after_the_sales_lifetime_is_still_withdrawn() {
+    let mut k = impatient().await;
+    k.sb.add_fault(FaultRule::next("orders_create", Fault::Late { ms: 1500 }, 1));
+    let sale = k.register.charge(&cart("100", 1), false).await.unwrap();
+    while !k.sb.requests().iter().any(|r| r.route == "orders_create") {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    k.register.cancel(sale.id).unwrap();
+    let ttl = k.register.config().order_ttl.as_secs() as i64;
+    k.sb.world().advance(ttl + 60);
+    k.until_state(SaleState::Cancelled).await;
+    assert_eq!(k.orders_of(&sale), 1, "the create landed, once");
+    let order = k.register.journal().get(sale.id).unwrap().order_id;
+    assert!(order.is_some(), "the sale learnt its order by its key");
+    k.pos_settles().await;
+    assert!(k.pos_is_empty(), "nothing payable for a cancelled sale");
+    k.money_agrees();
+}
+
 /// The customer pays while the cashier cancels: the cancel meets a paid order (409), the
 /// order is read, and the sale is paid.
 #[tokio::test]
