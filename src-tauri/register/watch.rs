@@ -507,21 +507,13 @@ async fn pending(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     // Its cart was taken in cash meanwhile (the cashier confirmed it): what it collects is the
     // customer's twice over, held on the sale as it was given up, to give back.
     if let (Some(by), false) = (sale.finished_by, v.in_process) {
-        let to = sale
-            .ends_as
-            .filter(|s| sale.state.may_become(*s))
-            .unwrap_or(SaleState::Cancelled);
+        let (to, progress) = given_up_as(sale);
         let approved = if v.collected > Decimal::ZERO {
             "the pending payment was approved"
         } else {
             "the pending payment was not approved"
         };
         let detail = format!("{approved}; finished in cash by sale {by}");
-        let progress = if to == SaleState::Expired {
-            Progress::Expired
-        } else {
-            Progress::Cancelled
-        };
         return go(r, sale, to, &detail, seen(&v), progress);
     }
     if v.collected >= sale.total {
@@ -545,6 +537,13 @@ async fn pending(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
         }
         return Next::After(r.config().schedule.pending_every);
     }
+    let (to, progress) = given_up_as(sale);
+    go(r, sale, to, "the pending payment was not approved", seen(&v), progress)
+}
+
+/// How a pending sale ends once its payment is resolved without paying it: as it was given up
+/// (cancelled or expired).
+fn given_up_as(sale: &Sale) -> (SaleState, Progress) {
     let to = sale
         .ends_as
         .filter(|s| sale.state.may_become(*s))
@@ -554,7 +553,7 @@ async fn pending(r: &Register, sale: &Sale, w: &mut Watch) -> Next {
     } else {
         Progress::Cancelled
     };
-    go(r, sale, to, "the pending payment was not approved", seen(&v), progress)
+    (to, progress)
 }
 
 /// A sale that ended: its last POS doubt is cleared (the order withdrawn once more when it is

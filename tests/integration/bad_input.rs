@@ -19,16 +19,13 @@ impl Shell {
             .len()
     }
 
+    /// Works with the demo's sandbox (Mercado Pago's stand-in the app started).
+    fn with_sandbox<T>(&self, f: impl FnOnce(&qr_cashier::sandbox::Sandbox) -> T) -> T {
+        f(self.window.state::<AppState>().counter().sandbox.as_ref().unwrap())
+    }
+
     fn pos_orders(&self) -> usize {
-        self.window
-            .state::<AppState>()
-            .counter()
-            .sandbox
-            .as_ref()
-            .unwrap()
-            .world()
-            .orders
-            .len()
+        self.with_sandbox(|sb| sb.world().orders.len())
     }
 }
 
@@ -196,15 +193,7 @@ fn token_with_markup() {
 #[test]
 fn token_well_formed_but_unknown() {
     let shell = Shell::demo("MLA");
-    let sandbox = shell
-        .window
-        .state::<AppState>()
-        .counter()
-        .sandbox
-        .as_ref()
-        .unwrap()
-        .base_url()
-        .to_owned();
+    let sandbox = shell.with_sandbox(|sb| sb.base_url().to_owned());
     let change = json!({ "apiBaseUrl": sandbox, "orderTtlSecs": 600, "notificationsEnabled": false, "notificationsBind": "127.0.0.1:0" });
     shell.invoke("save_settings", json!({ "change": change })).unwrap();
     let token = format!("APP_USR-{}-112525-{}-{}", "2".repeat(16), "c".repeat(32), 987654321);
@@ -564,15 +553,7 @@ fn cash_amounts_that_cannot_be_taken() {
     assert_eq!(shell.pos_orders(), 0, "cash never reaches the POS");
     // The oracle, cash in the mix: Mercado Pago holds nothing for it, the journal its total.
     let sale = shell.journal().get(sold["sale"]["id"].as_i64().unwrap()).unwrap();
-    let held = shell
-        .window
-        .state::<AppState>()
-        .counter()
-        .sandbox
-        .as_ref()
-        .unwrap()
-        .world()
-        .collected(&sale.money_reference());
+    let held = shell.with_sandbox(|sb| sb.world().collected(&sale.money_reference()));
     assert!(
         held.is_zero() && sale.collected == sale.total,
         "held {held}, journal {}",

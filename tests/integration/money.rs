@@ -401,9 +401,7 @@ async fn a_cancel_during_a_create_that_lands_late_leaves_nothing_on_the_pos() {
     let mut k = impatient().await;
     k.sb.add_fault(FaultRule::next("create_order", Fault::Late { ms: 800 }, 1));
     let sale = k.register.charge(&cart("100", 1), false).await.unwrap();
-    while !k.sb.requests().iter().any(|r| r.route == "create_order") {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    k.until_sent("create_order").await;
     k.register.cancel(sale.id).unwrap();
     k.until_state(SaleState::Cancelled).await;
     let ended = k.register.journal().get(sale.id).unwrap();

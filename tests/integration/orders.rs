@@ -361,9 +361,7 @@ async fn a_create_that_lands_after_the_sales_lifetime_is_still_withdrawn() {
     let mut k = impatient().await;
     k.sb.add_fault(FaultRule::next("orders_create", Fault::Late { ms: 1500 }, 1));
     let sale = k.register.charge(&cart("100", 1), false).await.unwrap();
-    while !k.sb.requests().iter().any(|r| r.route == "orders_create") {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    k.until_sent("orders_create").await;
     k.register.cancel(sale.id).unwrap();
     let ttl = k.register.config().order_ttl.as_secs() as i64;
     k.sb.world().advance(ttl + 60);

@@ -238,6 +238,28 @@ impl Counter {
         paid
     }
 
+    /// The customer pays with a payment Mercado Pago keeps in review; returns its id.
+    pub fn pay_pending(&self) -> u64 {
+        match self.api {
+            Api::Legacy => {
+                let mo = self.sb.world().scan(self.pos_id).unwrap()["merchant_order_id"]
+                    .as_u64()
+                    .unwrap();
+                let paid = self.sb.world().pay(mo, Outcome::Pending, None).unwrap();
+                self.sb.flush_notices();
+                paid["payment_id"].as_u64().unwrap()
+            }
+            Api::Orders => self.pay(Outcome::Pending),
+        }
+    }
+
+    /// Waits until the sandbox has received a request on `route` (it may still be in process).
+    pub async fn until_sent(&self, route: &str) {
+        while !self.sb.requests().iter().any(|r| r.route == route) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// The sandbox's name for the route of a step of the register's API: `create`, `look`,
     /// `withdraw` or `refund`.
     pub fn route(&self, step: &str) -> &'static str {
